@@ -1,0 +1,194 @@
+"""Process settings, read once from the environment and an optional `.env` file.
+
+Every variable is documented in the README's configuration table; a test keeps the two in step.
+A bad value stops start-up with one line that names the variable and says what is expected.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///kpibot.sqlite3"
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(Exception):
+    """Raised with a one-line, user-facing message per bad variable."""
+
+
+def _env(name: str) -> Any:
+    return Field(validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=False
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    port: int = Field(3000, ge=1, le=65535, validation_alias="PORT")
+    timezone: str = Field("UTC", validation_alias="KPIBOT_TIMEZONE")
+    working_hours: Annotated[tuple[time, time], NoDecode] = Field(
+        (time(9), time(17)), validation_alias="KPIBOT_WORKING_HOURS"
+    )
+    workdays: Annotated[tuple[int, ...], NoDecode] = Field(
+        (0, 1, 2, 3, 4), validation_alias="KPIBOT_WORKDAYS"
+    )
+    max_kpis_per_owner: int = Field(5, ge=1, le=100, validation_alias="KPIBOT_MAX_KPIS_PER_OWNER")
+    max_kpis_per_team: int = Field(7, ge=1, le=500, validation_alias="KPIBOT_MAX_KPIS_PER_TEAM")
+    at_risk_band: float = Field(0.1, ge=0, le=1, validation_alias="KPIBOT_AT_RISK_BAND")
+    admins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="KPIBOT_ADMINS")
+    listener_workers: int = Field(24, ge=1, le=256, validation_alias="KPIBOT_LISTENER_WORKERS")
+    log_level: str = Field("INFO", validation_alias="KPIBOT_LOG_LEVEL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:///", "sqlite://", "postgresql")):
+            raise ValueError(
+                "expected sqlite:///path/to/kpibot.sqlite3 or "
+                "postgresql+psycopg://user:password@host:5432/dbname"
+            )
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # SQLAlchemy would pick psycopg2, which kpibot does not ship; psycopg 3 is the driver.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        check_timezone(value)
+        return value
+
+    @field_validator("working_hours", mode="before")
+    @classmethod
+    def _parse_working_hours(cls, value: object) -> object:
+        return parse_working_hours(value) if isinstance(value, str) else value
+
+    @field_validator("workdays", mode="before")
+    @classmethod
+    def _parse_workdays(cls, value: object) -> object:
+        return parse_workdays(value) if isinstance(value, str) else value
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        ids = tuple(part for part in re.split(r"[\s,]+", value) if part)
+        bad = [i for i in ids if not SLACK_USER_ID.match(i)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(bad)} is not a Slack user ID; expected IDs like U0123ABCD, "
+                "separated by commas"
+            )
+        return ids
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("expected one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def slack_configured(self) -> list[str]:
+        """The Slack variables still missing before kpibot can talk to Slack (empty when ready)."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.slack_signing_secret is None and self.slack_app_token is None:
+            missing.append("SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
+        return missing
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"'{name}' is not a known IANA timezone; expected a name like Europe/Berlin or UTC"
+        ) from None
+
+
+def parse_working_hours(text: str) -> tuple[time, time]:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    expected = "expected a range like 09:00-17:00"
+    if not match:
+        raise ValueError(f"'{text}' is not a time range; {expected}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"'{text}' has an hour or minute out of range; {expected}")
+    start, end = time(h1, m1), time(23, 59) if h2 == 24 else time(h2, m2)
+    if end <= start:
+        raise ValueError(f"'{text}' ends before it starts; {expected}")
+    return start, end
+
+
+def parse_workdays(text: str) -> tuple[int, ...]:
+    """'mon-fri', 'mon,tue,thu' or 'sun-thu' -> weekday numbers (Monday is 0)."""
+    days: set[int] = set()
+    for part in re.split(r"[,\s]+", text.strip().lower()):
+        if not part:
+            continue
+        ends = [end.strip()[:3] for end in part.split("-")]
+        if len(ends) > 2 or any(end not in WEEKDAYS for end in ends):
+            raise ValueError(
+                f"'{text}' is not a list of weekdays; expected days like mon-fri, sun-thu "
+                "or mon,wed,fri"
+            )
+        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
+        days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
+    if not days:
+        raise ValueError("no weekdays given; expected days like mon-fri")
+    return tuple(sorted(days))
+
+
+def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
+    """Read settings, turning validation errors into one line per variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            variable = ".".join(str(part) for part in error["loc"]) or "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{variable}: {message}{_shown_input(variable, message, error)}")
+        raise SettingsError("\n".join(lines)) from None
+
+
+def _shown_input(variable: str, message: str, error: Any) -> str:
+    """Echo the bad value back, unless it is a secret or the message already quotes it."""
+    given = error.get("input")
+    if not isinstance(given, str | int) or "TOKEN" in variable or "SECRET" in variable:
+        return ""
+    return "" if f"'{given}'" in message else f" (got {given!r})"

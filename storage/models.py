@@ -1,0 +1,192 @@
+"""Every table kpibot stores, in one module.
+
+Times are stored in UTC and always come back timezone-aware (see `UTCDateTime`), on SQLite as
+on PostgreSQL. Slack user IDs are kept as text: people are known by them everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+from core.kinds import Cadence, Direction, Indicator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime column that refuses naive values and always returns aware UTC datetimes."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its plain value: no database enum types to migrate."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, kind: type[StrEnum]) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Dialect) -> str | None:
+        return None if value is None else self.kind(value).value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.kind(value)
+
+
+def _enum(kind: type[StrEnum], default: StrEnum) -> Any:
+    return Field(default=default, sa_type=EnumText(kind), sa_column_kwargs={"nullable": False})
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable)
+
+
+def _text(nullable: bool = True) -> Any:
+    return Field(
+        default=None if nullable else "", sa_column_kwargs={"nullable": nullable}, sa_type=Text
+    )
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    channel_id: str | None = Field(default=None, max_length=32)
+    timezone: str | None = Field(default=None, max_length=64)
+    lead_user_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(unique=True, max_length=32)
+    display_name: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(default=None, max_length=64)
+    away_until: date | None = None
+    delegate_user_id: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Goal(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    title: str = Field(max_length=300)
+    description: str | None = _text()
+    deadline: date | None = None
+    parent_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    archived: bool = False
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class V2Mom(SQLModel, table=True):
+    """A team's Vision, Values, Methods and Obstacles; its Measures are the team's KPIs."""
+
+    __tablename__ = "v2mom"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", unique=True)
+    vision: str | None = _text()
+    values: str | None = _text()
+    methods: str | None = _text()
+    obstacles: str | None = _text()
+    updated_by: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = _utc()
+
+
+class Kpi(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    name: str = Field(max_length=200)
+    definition: str | None = _text()
+    unit: str | None = Field(default=None, max_length=32)
+    direction: Direction = _enum(Direction, Direction.UP)
+    target: float | None = None
+    baseline: float | None = None
+    band_low: float | None = None
+    band_high: float | None = None
+    cadence: Cadence = _enum(Cadence, Cadence.WEEKLY)
+    owner_user_id: str = Field(max_length=32, index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
+    indicator: Indicator = _enum(Indicator, Indicator.LAGGING)
+    decision: str | None = _text()
+    active: bool = True
+    retired_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Measurement(SQLModel, table=True):
+    """The current value of one KPI for one reporting period; replaced versions go to history."""
+
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "period_key", name="uq_measurement_kpi_period"),
+        Index("ix_measurement_kpi_start", "kpi_id", "period_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    period_key: str = Field(max_length=16)
+    period_start: date
+    value: float
+    note: str | None = _text()
+    source: str = Field(default="slack", max_length=16)
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = _utc()
+    version: int = 1
+
+
+class MeasurementRevision(SQLModel, table=True):
+    """An earlier version of a measurement, kept when a value is edited."""
+
+    __tablename__ = "measurement_revision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    measurement_id: int = Field(foreign_key="measurement.id", index=True)
+    version: int
+    value: float
+    note: str | None = _text()
+    source: str = Field(max_length=16)
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = _utc()
+    replaced_by: str = Field(max_length=32)
+    replaced_at: datetime = _utc()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who changed what and when; `details` is JSON text of the changed fields."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=32)
+    entity_key: str = Field(max_length=64)
+    details: str = Field(default="{}", sa_type=Text)
