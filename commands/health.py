@@ -1,0 +1,101 @@
+"""The alignment check (`kpibot check`): focus and alignment rules over stored goals and KPIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.context import Policy
+from core import health
+from core.cadence import period_for
+from core.health import Finding, Severity
+from storage import repo
+from storage.models import Kpi, Measurement, Team
+
+MAX_COUNTED_GAP = 24  # counting further back changes no verdict
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    scope: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def broken(self) -> bool:
+        return any(f.severity is Severity.WARNING for f in self.findings)
+
+    def lines(self) -> list[str]:
+        if not self.findings:
+            return [f"{self.scope}: every focus and alignment rule holds."]
+        warnings = sum(1 for f in self.findings if f.severity is Severity.WARNING)
+        notices = len(self.findings) - warnings
+        out = [f"{self.scope}: {warnings} warning(s), {notices} notice(s)."]
+        for f in self.findings:
+            out.append(f"{f.severity.value.upper():8} {f.rule.value}: {f.message}")
+            out.append(f"         -> {f.advice}")
+        return out
+
+
+def periods_missing(kpi: Kpi, latest: Measurement | None, tz: ZoneInfo, now: datetime) -> int:
+    """Finished periods since the latest value (or since the KPI was created) with no value."""
+    current = period_for(kpi.cadence, now, tz)
+    since = latest.period_start if latest else kpi.created_at.astimezone(tz).date()
+    period, missing = current.previous(), 0
+    while missing < MAX_COUNTED_GAP and period.end >= since:
+        if latest is not None and period.contains(latest.period_start):
+            break
+        missing += 1
+        period = period.previous()
+    return missing
+
+
+def health_report(
+    session: Session, *, policy: Policy, team_key: str | None, now: datetime
+) -> HealthReport:
+    teams = {t.id: t for t in repo.list_teams(session)}
+    team: Team | None = None
+    if team_key:
+        team = repo.get_team(session, team_key)
+        if team is None:
+            known = ", ".join(t.key for t in teams.values()) or "none"
+            raise LookupError(f"no team has the key '{team_key}' (teams: {known})")
+    goals = {g.id: g for g in repo.list_goals(session)}
+    kpis = repo.list_kpis(session, repo.KpiFilter(active=None))
+    latest = repo.latest_measurements(session, [k.id for k in kpis if k.id is not None])
+
+    def tz_of(kpi: Kpi) -> ZoneInfo:
+        owner_team = teams.get(kpi.team_id)
+        return ZoneInfo(owner_team.timezone) if owner_team and owner_team.timezone else policy.tz
+
+    kpi_facts = [
+        health.KpiFacts(
+            key=k.key,
+            name=k.name,
+            owner=k.owner_user_id,
+            team=teams[k.team_id].key if k.team_id in teams else None,
+            goal=goals[k.goal_id].key if k.goal_id in goals else None,
+            has_target=k.target is not None or (k.band_low is not None and k.band_high is not None),
+            decision=k.decision,
+            active=k.active,
+            periods_missing=periods_missing(k, latest.get(k.id or 0), tz_of(k), now),
+        )
+        for k in kpis
+    ]
+    goal_facts = [
+        health.GoalFacts(
+            key=g.key,
+            title=g.title,
+            team=teams[g.team_id].key if g.team_id in teams else None,
+            deadline=g.deadline,
+            parent=goals[g.parent_id].key if g.parent_id in goals else None,
+        )
+        for g in goals.values()
+    ]
+    if team is not None:
+        kpi_facts = [k for k in kpi_facts if k.team == team.key]
+        goal_facts = [g for g in goal_facts if g.team == team.key]
+    findings = health.check(kpi_facts, goal_facts, policy.limits)
+    return HealthReport(scope=team.name if team else "Company", findings=tuple(findings))

@@ -1,0 +1,81 @@
+"""Finding what the user means: KPIs by key or by a close name, goals and teams by key."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from commands.context import CommandError, Context
+from commands.text import esc
+from storage import repo
+from storage.models import Goal, Kpi, Team
+
+
+@dataclass(frozen=True)
+class Ambiguous(Exception):
+    """Several KPIs match; the caller offers a choice."""
+
+    candidates: tuple[Kpi, ...]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
+def find_kpi(ctx: Context, ref: str, *, include_retired: bool = False) -> Kpi:
+    """The KPI `ref` names: its key, its exact name, a unique part of its name, or a close
+    match. Raises Ambiguous when several fit, CommandError with suggestions when none does."""
+    kpi = repo.get_kpi(ctx.session, ref.strip().lower())
+    if kpi is not None and (kpi.active or include_retired):
+        return kpi
+    pool = repo.list_kpis(ctx.session, repo.KpiFilter(active=None if include_retired else True))
+    wanted = _norm(ref)
+    exact = [k for k in pool if _norm(k.name) == wanted or _norm(k.key) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    partial = exact or [k for k in pool if wanted and wanted in _norm(k.name)]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        raise Ambiguous(tuple(partial[:10]))
+    names = {_norm(k.name): k for k in pool} | {k.key: k for k in pool}
+    close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(names[c].key for c in close))
+    if kpi is not None:  # retired
+        raise CommandError(
+            f"KPI `{kpi.key}` is retired.",
+            hint="Retired KPIs keep their history but take no new values.",
+        )
+    hint = (
+        "Did you mean " + ", ".join(f"`{s}`" for s in suggestions) + "?"
+        if suggestions
+        else "See every KPI with `/kpi list`."
+    )
+    raise CommandError(f"No KPI matches “{esc(ref)}”.", hint=hint)
+
+
+def find_goal(ctx: Context, key: str) -> Goal:
+    goal = repo.get_goal(ctx.session, key.strip().lower())
+    if goal is not None:
+        return goal
+    keys = [g.key for g in repo.list_goals(ctx.session)]
+    close = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.6)
+    hint = (
+        ("Did you mean " + ", ".join(f"`{c}`" for c in close) + "?")
+        if close
+        else "See the goals with `/kpi goal list`."
+    )
+    raise CommandError(f"No goal has the key `{esc(key)}`.", hint=hint)
+
+
+def find_team(ctx: Context, key: str) -> Team:
+    team = repo.get_team(ctx.session, key.strip().lower())
+    if team is not None:
+        return team
+    keys = [t.key for t in repo.list_teams(ctx.session)]
+    close = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.6)
+    known = (
+        ", ".join(f"`{k}`" for k in (close or keys)[:8])
+        or "none yet (an admin adds teams with `kpibot import`)"
+    )
+    raise CommandError(f"No team has the key `{esc(key)}`.", hint=f"Teams: {known}.")

@@ -1,0 +1,129 @@
+"""What use cases return: plain data describing a reply. The bot turns it into Block Kit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from charts.series import KpiSeries
+from core.kinds import Status, Trend
+
+Tone = Literal["ok", "info", "warn", "error"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    text: str
+    tone: Tone = "info"
+    details: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    key: str
+    name: str
+    owner: str
+    team: str | None
+    goal: str | None
+    cadence: str
+    indicator: str
+    latest: str | None  # formatted value, with unit
+    latest_period: str | None  # label of the period it belongs to
+    target: str  # formatted target or band
+    status: Status
+    trend: Trend
+    reason: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class KpiTable:
+    title: str
+    rows: tuple[KpiRow, ...]
+    empty_hint: str
+
+
+@dataclass(frozen=True)
+class KpiCard:
+    row: KpiRow
+    definition: str | None
+    decision: str | None
+    direction: str
+    baseline: str | None
+    history: tuple[tuple[str, str], ...]  # (period label, value), newest first
+    chart: KpiSeries
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class GoalNode:
+    key: str
+    title: str
+    depth: int
+    team: str | None
+    deadline: date | None
+    status: Status
+    kpi_count: int
+
+
+@dataclass(frozen=True)
+class GoalTree:
+    nodes: tuple[GoalNode, ...]
+
+
+@dataclass(frozen=True)
+class GoalCard:
+    node: GoalNode
+    description: str | None
+    parent: str | None
+    children: tuple[GoalNode, ...]
+    kpis: tuple[KpiRow, ...]
+    advice: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Choose:
+    """Several KPIs match what the user typed: let them pick, then carry on with `action`."""
+
+    prompt: str
+    options: tuple[tuple[str, str], ...]  # (kpi key, label)
+    action: Literal["log", "show"]
+    carry: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenModal:
+    modal: Literal["goal_add", "kpi_add", "kpi_edit", "v2mom_edit", "log_value"]
+    initial: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValueLogged:
+    kpi_key: str
+    kpi_name: str
+    period_key: str
+    period_label: str
+    value: str
+    replaced: str | None  # the value this one replaced, formatted
+    unchanged: bool
+    status: Status
+    reason: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class V2momView:
+    team_key: str
+    team_name: str
+    vision: str | None
+    values: str | None
+    methods: str | None
+    obstacles: str | None
+    measures: tuple[KpiRow, ...]
+    can_edit: bool
+
+
+Result = (
+    Notice | KpiTable | KpiCard | GoalTree | GoalCard | Choose | OpenModal | ValueLogged | V2momView
+)
