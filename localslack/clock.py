@@ -1,0 +1,37 @@
+"""Time for the stand-in: the real clock by default, a hand-driven one in tests.
+
+Everything in the workspace that depends on time (message timestamps, trigger ids that expire
+after 3 seconds, response URLs, rate-limit buckets) reads a clock, a plain callable returning
+Unix seconds, so tests can move time forward instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+Clock = Callable[[], float]
+
+
+class FakeClock:
+    """A clock that only moves when told to: `clock.advance(3.5)`."""
+
+    def __init__(self, start: float = 1_764_200_000.0) -> None:
+        self._now = float(start)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move forward by `seconds` and return the new time."""
+        if seconds < 0:
+            raise ValueError("a clock does not go backwards")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    def set(self, now: float) -> None:
+        with self._lock:
+            self._now = float(now)
