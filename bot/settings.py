@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
     database_url: str = Field(DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
     port: int = Field(3000, ge=1, le=65535, validation_alias="PORT")
+    # Slack must reach the app, so by default it listens on every interface.
+    host: str = Field("0.0.0.0", validation_alias="KPIBOT_HOST")  # noqa: S104
     timezone: str = Field("UTC", validation_alias="KPIBOT_TIMEZONE")
     working_hours: Annotated[tuple[time, time], NoDecode] = Field(
         (time(9), time(17)), validation_alias="KPIBOT_WORKING_HOURS"

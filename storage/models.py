@@ -190,3 +190,12 @@ class AuditEvent(SQLModel, table=True):
     entity: str = Field(max_length=32)
     entity_key: str = Field(max_length=64)
     details: str = Field(default="{}", sa_type=Text)
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Events API deliveries already handled, so Slack's retries are processed once."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))

@@ -298,3 +298,32 @@ def all_measurements(session: Session) -> list[tuple[Kpi, Measurement]]:
         .order_by(col(Kpi.key), col(Measurement.period_start))
     )
     return [(k, m) for k, m in session.exec(query)]
+
+
+# --- Events API de-duplication ----------------------------------------------------------------
+
+
+def first_delivery(session: Session, event_id: str, now: datetime) -> bool:
+    """Record an event ID; False if it was recorded before (a retry of a handled event).
+
+    The primary key decides, so two processes receiving the same retry agree on one winner.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import ProcessedEvent
+
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_events_before(session: Session, cutoff: datetime) -> int:
+    from sqlalchemy import delete
+
+    from storage.models import ProcessedEvent
+
+    result = session.exec(delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
+    return int(result.rowcount or 0)

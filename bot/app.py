@@ -1,0 +1,35 @@
+"""Building the Bolt app: one client, a sized listener pool, every listener registered."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+
+from bot.listeners import register_all
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
+    """The Slack app. Listeners run on their own pool, sized by KPIBOT_LISTENER_WORKERS
+    (Bolt's default of 5 would queue acks behind slow work under a burst of requests)."""
+    settings = rt.settings
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    app = App(
+        client=rt.client,
+        signing_secret=secret,
+        # Socket Mode carries no signatures; over HTTP every request is verified.
+        request_verification_enabled=secret is not None,
+        token_verification_enabled=verify_token,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=settings.listener_workers, thread_name_prefix="kpibot-listener"
+        ),
+        logger=logging.getLogger("kpibot.bolt"),
+    )
+    register_all(app, rt)
+    return app

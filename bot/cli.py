@@ -1,0 +1,186 @@
+"""The `kpibot` command line: serve, migrate, import/export, and checks for operators."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bot.server import NotConfigured
+from bot.settings import Settings, SettingsError, load_settings
+from storage.db import SchemaBehind, ensure_current, make_engine, migrate, session_scope
+
+CLI_ACTOR = "cli"
+
+
+class CliError(Exception):
+    """A failure the operator can fix; printed as one message, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        result: int = args.run(args, settings)
+        return result
+    except (SettingsError, SchemaBehind, CliError, NotConfigured) as exc:
+        print(f"kpibot: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kpibot", description="kpibot: company goals and KPIs, run in Slack."
+    )
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the Slack app (HTTP on PORT, or Socket Mode)")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled work")
+    serve.set_defaults(run=_serve)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
+        run=_migrate
+    )
+
+    imp = sub.add_parser("import", help="create or update teams, goals and KPIs from YAML")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    imp.set_defaults(run=_import_config)
+
+    exp = sub.add_parser("export", help="write teams, goals and KPIs as YAML")
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    exp.set_defaults(run=_export_config)
+
+    values = sub.add_parser("values", help="backfill or export KPI values as CSV")
+    values_sub = values.add_subparsers(title="values commands", metavar="COMMAND")
+    vimp = values_sub.add_parser("import", help="backfill values from kpi,period,value,note CSV")
+    vimp.add_argument("file", type=Path)
+    vimp.set_defaults(run=_import_values)
+    vexp = values_sub.add_parser("export", help="write every value as CSV")
+    vexp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    vexp.set_defaults(run=_export_values)
+
+    check = sub.add_parser(
+        "check", help="check focus and alignment rules; exit 1 when a rule is broken"
+    )
+    check.add_argument("--team", help="only this team's KPIs and goals")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _engine(settings: Settings, *, require_current: bool = True) -> Engine:
+    engine = make_engine(settings.database_url)
+    if require_current:
+        ensure_current(engine)
+    return engine
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        print(f"Wrote {out}", file=sys.stderr)
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    before, after = migrate(_engine(settings, require_current=False))
+    if before == after:
+        print(f"Database schema is up to date ({after}).")
+    else:
+        print(f"Database schema migrated from {before or 'empty'} to {after}.")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.server import serve  # keeps `kpibot migrate` free of Slack imports
+
+    engine = _engine(settings)
+    serve(settings, engine, scheduler=not args.no_scheduler)
+    return 0
+
+
+def _import_config(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.config_file import ConfigError, apply_config, load_config
+
+    try:
+        spec = load_config(args.file)
+        engine = _engine(settings)
+        with session_scope(engine) as session:
+            summary = apply_config(session, spec, actor=CLI_ACTOR, now=_now())
+            if args.dry_run:
+                session.rollback()
+    except ConfigError as exc:
+        raise CliError(f"nothing was imported.\n{exc}") from None
+    for line in summary.lines():
+        print(line)
+    if args.dry_run:
+        print("Dry run: nothing was written.")
+    return 0
+
+
+def _export_config(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.config_file import export_config
+
+    with session_scope(_engine(settings)) as session:
+        _write(export_config(session), args.out)
+    return 0
+
+
+def _import_values(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.values_file import ValuesFileError, import_values
+
+    try:
+        with session_scope(_engine(settings)) as session:
+            summary = import_values(session, args.file, actor=CLI_ACTOR, now=_now())
+    except ValuesFileError as exc:
+        raise CliError(f"nothing was imported.\n{exc}") from None
+    print(
+        f"{summary.written} values written, {summary.replaced} replaced an earlier value "
+        f"(kept in history), {summary.unchanged} unchanged."
+    )
+    return 0
+
+
+def _export_values(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.values_file import export_values
+
+    with session_scope(_engine(settings)) as session:
+        _write(export_values(session), args.out)
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import policy_from
+    from commands.health import health_report
+
+    try:
+        with session_scope(_engine(settings)) as session:
+            report = health_report(
+                session, policy=policy_from(settings), team_key=args.team, now=_now()
+            )
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    for line in report.lines():
+        print(line)
+    return 1 if report.broken else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

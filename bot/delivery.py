@@ -1,0 +1,131 @@
+"""Sending a Result back to Slack: a reply via response_url, a modal, or a chart upload."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot import blocks, modals
+from bot.runtime import Failure, Runtime
+from charts import kpi_chart
+from commands.forms import form_choices
+from commands.results import KpiCard, OpenModal, Result
+
+log = logging.getLogger(__name__)
+Respond = Callable[..., Any]
+
+
+def reply(respond: Respond, message: blocks.Message) -> None:
+    respond(
+        text=message.text,
+        blocks=message.blocks,
+        response_type="in_channel" if message.in_channel else "ephemeral",
+        replace_original=False,
+    )
+
+
+def reply_failure(respond: Respond, failure: Failure) -> None:
+    reply(respond, blocks.error(failure.message, failure.hint))
+
+
+def deliver(
+    rt: Runtime,
+    outcome: Result | Failure,
+    *,
+    user_id: str,
+    respond: Respond,
+    trigger_id: str | None,
+    channel_id: str | None,
+) -> None:
+    """Show `outcome` to the user who asked, whatever kind of result it is."""
+    if isinstance(outcome, Failure):
+        reply_failure(respond, outcome)
+    elif isinstance(outcome, OpenModal):
+        open_modal(
+            rt,
+            outcome,
+            user_id=user_id,
+            trigger_id=trigger_id,
+            channel_id=channel_id,
+            respond=respond,
+        )
+    elif isinstance(outcome, KpiCard):
+        reply(respond, card_with_chart(rt, outcome, channel_id=channel_id))
+    else:
+        reply(respond, blocks.render(outcome))
+
+
+def card_with_chart(rt: Runtime, card: KpiCard, *, channel_id: str | None) -> blocks.Message:
+    """The KPI card with its chart. Shared cards upload into the channel (so everyone there
+    can see the image); private ones upload a private file the card then shows."""
+    chart = kpi_chart(card.chart)
+    try:
+        upload = rt.client.files_upload_v2(
+            content=chart.png,
+            filename=f"{card.row.key}.png",
+            title=f"{card.row.name} — history",
+            alt_txt=chart.alt_text,
+            channel=channel_id if card.shared else None,
+        )
+        file_id = upload["files"][0]["id"] if upload.get("files") else upload["file"]["id"]
+    except SlackApiError as exc:
+        log.warning("chart upload failed: %s", exc.response.get("error"))
+        message = blocks.kpi_card(card)
+        reason = exc.response.get("error")
+        if reason == "not_in_channel":
+            message.blocks.append(
+                blocks.context("_Invite kpibot to this channel to share charts here._")
+            )
+        else:
+            message.blocks.append(blocks.context(f"_The chart could not be uploaded ({reason})._"))
+        return message
+    return blocks.kpi_card(card, chart_file_id=file_id, alt_text=chart.alt_text)
+
+
+def open_modal(
+    rt: Runtime,
+    request: OpenModal,
+    *,
+    user_id: str,
+    trigger_id: str | None,
+    channel_id: str | None,
+    respond: Respond | None,
+) -> None:
+    view = build_view(rt, request, user_id=user_id, channel_id=channel_id)
+    if isinstance(view, Failure):
+        if respond:
+            reply_failure(respond, view)
+        return
+    try:
+        rt.client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        reason = exc.response.get("error")
+        log.warning("views.open failed: %s", reason)
+        if respond:
+            hint = (
+                "Slack took too long to hand the form over; run the command again."
+                if reason in ("expired_trigger_id", "invalid_trigger_id")
+                else None
+            )
+            reply(respond, blocks.error(f"The form could not be opened ({reason}).", hint))
+
+
+def build_view(
+    rt: Runtime, request: OpenModal, *, user_id: str, channel_id: str | None
+) -> dict[str, Any] | Failure:
+    if request.modal == "v2mom_edit":
+        return modals.v2mom_modal(request.initial, channel=channel_id)
+    if request.modal == "log_value":
+        i = request.initial
+        return modals.log_modal(
+            i["kpi"], i["name"], i["period"], i["period_label"], channel=channel_id
+        )
+    choices = rt.execute(user_id, form_choices)
+    if isinstance(choices, Failure):
+        return choices
+    if request.modal == "goal_add":
+        return modals.goal_modal(choices, channel=channel_id)
+    return modals.kpi_modal(choices, initial=request.initial or None, channel=channel_id)

@@ -1,0 +1,54 @@
+"""`/kpi`: ack at once, then parse, run the use case and respond."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks
+from bot.delivery import deliver, reply
+from bot.runtime import Runtime
+from commands import dispatch
+from commands.parse import UsageError, parse
+from commands.text import esc
+
+log = logging.getLogger(__name__)
+COMMAND = "/kpi"
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.command(COMMAND)
+    def kpi(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        handle_command(rt, body, respond)
+
+
+def handle_command(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
+    user_id, channel_id = body["user_id"], body.get("channel_id")
+    try:
+        try:
+            command = parse(body.get("text") or "", today=rt.today_for(user_id))
+        except UsageError as exc:
+            reply(respond, blocks.error(esc(str(exc)), "See `/kpi help` for every command."))
+            return
+        outcome = rt.execute(user_id, lambda ctx: dispatch.run(ctx, command, channel_id=channel_id))
+        deliver(
+            rt,
+            outcome,
+            user_id=user_id,
+            respond=respond,
+            trigger_id=body.get("trigger_id"),
+            channel_id=channel_id,
+        )
+    except Exception:
+        # Already acked: Slack would show nothing, so tell the user instead of going silent.
+        log.exception("/kpi failed after ack")
+        reply(
+            respond,
+            blocks.error(
+                "Sorry, kpibot hit an error answering that; nothing was changed.",
+                "Try again in a moment.",
+            ),
+        )

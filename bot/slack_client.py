@@ -1,0 +1,53 @@
+"""The one Web API client every part of kpibot uses, and the scopes its calls need."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Every Web API method kpibot calls, with the bot scope it needs (None: no scope needed).
+# tests/bot/test_manifest.py checks this against the calls in bot/ and against
+# app_manifest.yml, so the manifest asks for exactly what the code uses.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,  # Bolt checks the token at start-up
+    "chat.postMessage": "chat:write",
+    "views.open": None,
+    "views.publish": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+
+# SDK helpers that make several Web API calls.
+COMPOSITE_METHODS = {
+    "files_upload_v2": ("files.getUploadURLExternal", "files.completeUploadExternal"),
+}
+
+# Scopes that come from features rather than Web API calls.
+FEATURE_SCOPES = {"commands"}  # the /kpi slash command
+
+
+def bot_scopes() -> set[str]:
+    return {s for s in METHOD_SCOPES.values() if s} | FEATURE_SCOPES
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A WebClient on SLACK_API_URL that waits out HTTP 429 (honouring Retry-After).
+
+    Only rate-limit answers are retried: Slack did not act on them. Connection errors are
+    not retried blindly, because a request that timed out may still have been carried out
+    (a second chat.postMessage would post twice).
+    """
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+        logger=log,
+    )
