@@ -67,7 +67,10 @@ class Harness:
         before = len(self.workspace.ephemerals_for(user))
         response = self.driver.command(user, text, channel_id=channel)
         assert response.status_code == 200, response.text
-        return self.workspace.wait_for(lambda: _nth(self.workspace.ephemerals_for(user), before))
+        reply: Ephemeral = self.workspace.wait_for(
+            lambda: _nth(self.workspace.ephemerals_for(user), before)
+        )
+        return reply
 
     def send(self, text: str, *, user: str = ALICE, channel: str | None = SALES) -> Any:
         response = self.driver.command(user, text, channel_id=channel)
@@ -104,7 +107,9 @@ def make_workspace() -> Workspace:
 
 
 @pytest.fixture
-def harness(slack_server: LocalSlackServer, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
+def harness(
+    slack_server: LocalSlackServer, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Harness]:
     workspace = make_workspace()
     slack_server.workspace = workspace
     monkeypatch.setenv("SLACK_BOT_TOKEN", workspace.bot_token)
@@ -114,7 +119,9 @@ def harness(slack_server: LocalSlackServer, engine: Engine, monkeypatch: pytest.
     settings = load_settings(env_file=None)
     seed(engine)
     clock = [NOW]
-    runtime = Runtime(settings=settings, engine=engine, client=make_client(settings), clock=lambda: clock[0])
+    runtime = Runtime(
+        settings=settings, engine=engine, client=make_client(settings), clock=lambda: clock[0]
+    )
     app = build_app(runtime)
     server = ServerThread(build_http_app(app, engine)).start()
     driver = SlackDriver(workspace, f"{server.url}/slack/events", SECRET)

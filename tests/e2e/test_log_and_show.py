@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -12,8 +13,12 @@ from storage.models import AuditEvent, Measurement
 from .conftest import ADMIN, ALICE, EVE, LEAD, SALES, Harness
 
 
-def text_of(reply) -> str:
-    return json.dumps(reply.blocks) + reply.text
+def text_of(reply: Any) -> str:
+    return json.dumps(reply.blocks) + str(reply.text)
+
+
+def blocks_of(reply: Any) -> list[dict[str, Any]]:
+    return list(reply.blocks or [])
 
 
 def test_help_lists_commands(harness: Harness) -> None:
@@ -94,10 +99,10 @@ def test_show_has_a_chart_with_alt_text(harness: Harness) -> None:
     harness.kpi("log pipeline 1.1M for 2026-W46")
     harness.kpi("log pipeline 1.2M for 2026-W47")
     reply = harness.kpi("show pipeline")
-    images = [b for b in reply.blocks if b["type"] == "image"]
+    images = [b for b in blocks_of(reply) if b["type"] == "image"]
     assert len(images) == 1
     file = harness.workspace.file(images[0]["slack_file"]["id"])
-    assert file is not None and file.completed and file.content.startswith(b"\x89PNG")
+    assert file is not None and file.completed and (file.content or b"").startswith(b"\x89PNG")
     assert "Qualified pipeline" in images[0]["alt_text"]
     assert "$1.2M" in text_of(reply)
 

@@ -11,7 +11,7 @@ from storage import repo
 from storage.models import AuditEvent, Goal, Kpi
 
 from .conftest import ADMIN, ALICE, BOB, EVE, LEAD, SALES, Harness
-from .test_log_and_show import text_of
+from .test_log_and_show import blocks_of, text_of
 
 
 def kpis(harness: Harness) -> dict[str, Kpi]:
@@ -41,7 +41,9 @@ def test_outsider_cannot_add_and_nothing_changes(harness: Harness) -> None:
 
 
 def test_invalid_fields_are_all_reported(harness: Harness) -> None:
-    reply = harness.kpi("add Bad! Name team:nowhere owner:<@U0ALICE01> target:lots cadence:weekly", user=ADMIN)
+    reply = harness.kpi(
+        "add Bad! Name team:nowhere owner:<@U0ALICE01> target:lots cadence:weekly", user=ADMIN
+    )
     body = text_of(reply)
     for fragment in ("not a valid key", "no team has the key", "target"):
         assert fragment in body
@@ -49,12 +51,16 @@ def test_invalid_fields_are_all_reported(harness: Harness) -> None:
 
 def test_focus_rule_warns_and_admin_can_force(harness: Harness) -> None:
     for i in range(3):  # alice owns 2; three more makes 5, the limit
-        harness.kpi(f"add extra{i} Extra{i} team:marketing owner:<@{ALICE}> target:{i + 1}", user=ADMIN)
+        harness.kpi(
+            f"add extra{i} Extra{i} team:marketing owner:<@{ALICE}> target:{i + 1}", user=ADMIN
+        )
     reply = harness.kpi(f"add extra9 Extra9 team:marketing owner:<@{ALICE}> target:9", user=ADMIN)
     assert "would break a focus rule" in text_of(reply)
     assert "force" in text_of(reply)
     assert "extra9" not in kpis(harness)
-    reply = harness.kpi(f"add extra9 Extra9 team:marketing owner:<@{ALICE}> target:9 force", user=ADMIN)
+    reply = harness.kpi(
+        f"add extra9 Extra9 team:marketing owner:<@{ALICE}> target:9 force", user=ADMIN
+    )
     assert "Created KPI" in text_of(reply)
     assert "extra9" in kpis(harness)
 
@@ -71,7 +77,16 @@ def test_kpi_modal_round_trip(harness: Harness) -> None:
     harness.send("add", user=LEAD)
     view = harness.wait(lambda: harness.workspace.views_for(LEAD))[-1]
     assert view.definition["callback_id"] == "kpi_add"
-    bad = harness.driver.view_submission(LEAD, view.id, {"key": {"key": "nps"}, "name": {"name": "NPS"}, "owner": {"owner": ALICE}, "target": {"target": "abc"}})
+    bad = harness.driver.view_submission(
+        LEAD,
+        view.id,
+        {
+            "key": {"key": "nps"},
+            "name": {"name": "NPS"},
+            "owner": {"owner": ALICE},
+            "target": {"target": "abc"},
+        },
+    )
     assert bad.json()["response_action"] == "errors"
     assert "target" in bad.json()["errors"]
     assert "nps" not in kpis(harness)
@@ -112,12 +127,18 @@ def test_owner_handover_and_retire(harness: Harness) -> None:
     assert kpis(harness)["pipeline"].active is False
     assert "retired" in text_of(harness.kpi("log pipeline 1M", user=BOB)).lower()
     with Session(harness.engine) as session:
-        actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.entity_key == "pipeline"))]
+        actions = [
+            e.action
+            for e in session.exec(select(AuditEvent).where(AuditEvent.entity_key == "pipeline"))
+        ]
     assert actions[-2:] == ["kpi.owner", "kpi.retire"]
 
 
 def test_goal_add_one_line_and_show(harness: Harness) -> None:
-    reply = harness.kpi('goal add win-more "Win 30% of deals" parent:grow-arr team:sales deadline:2027-06-30', user=LEAD)
+    reply = harness.kpi(
+        'goal add win-more "Win 30% of deals" parent:grow-arr team:sales deadline:2027-06-30',
+        user=LEAD,
+    )
     assert "Created goal" in text_of(reply)
     with Session(harness.engine) as session:
         goal = session.exec(select(Goal).where(Goal.key == "win-more")).one()
@@ -131,7 +152,13 @@ def test_goal_modal(harness: Harness) -> None:
     view = harness.wait(lambda: harness.workspace.views_for(ADMIN))[-1]
     assert view.definition["callback_id"] == "goal_add"
     response = harness.driver.view_submission(
-        ADMIN, view.id, {"key": {"key": "nps-goal"}, "title": {"title": "Customers love us"}, "deadline": {"deadline": "2027-03-31"}}
+        ADMIN,
+        view.id,
+        {
+            "key": {"key": "nps-goal"},
+            "title": {"title": "Customers love us"},
+            "deadline": {"deadline": "2027-03-31"},
+        },
     )
     assert response.json()["response_action"] == "update"
     with Session(harness.engine) as session:
@@ -143,7 +170,14 @@ def test_v2mom_show_and_edit(harness: Harness) -> None:
     assert "V2MOM" in shown and "not written yet" in shown and "pipeline" in shown
     harness.send("v2mom edit", user=LEAD, channel=SALES)
     view = harness.wait(lambda: harness.workspace.views_for(LEAD))[-1]
-    response = harness.driver.view_submission(LEAD, view.id, {"vision": {"vision": "Every SMB runs on us"}, "obstacles": {"obstacles": "Long sales cycles"}})
+    response = harness.driver.view_submission(
+        LEAD,
+        view.id,
+        {
+            "vision": {"vision": "Every SMB runs on us"},
+            "obstacles": {"obstacles": "Long sales cycles"},
+        },
+    )
     assert "Saved the V2MOM" in json.dumps(response.json()["view"]["blocks"])
     assert "Every SMB runs on us" in text_of(harness.kpi("v2mom sales"))
     assert "Only" in text_of(harness.kpi("v2mom edit sales", user=EVE))
@@ -151,27 +185,43 @@ def test_v2mom_show_and_edit(harness: Harness) -> None:
 
 def test_log_button_opens_a_prefilled_modal(harness: Harness) -> None:
     reply = harness.kpi("show pipeline")
-    assert any(b["type"] == "actions" for b in reply.blocks)
+    assert any(b["type"] == "actions" for b in blocks_of(reply))
     harness.driver.block_action(ALICE, "log_open", "pipeline", message=reply, channel_id=SALES)
-    view = harness.wait(lambda: [v for v in harness.workspace.views_for(ALICE) if v.definition.get("callback_id") == "log_value"])[-1]
+    view = harness.wait(
+        lambda: [
+            v
+            for v in harness.workspace.views_for(ALICE)
+            if v.definition.get("callback_id") == "log_value"
+        ]
+    )[-1]
     period = next(b for b in view.definition["blocks"] if b.get("block_id") == "period")
     assert period["element"]["initial_value"] == "2026-W48"
-    wrong = harness.driver.view_submission(ALICE, view.id, {"value": {"value": "2.2M"}, "period": {"period": "2026-13"}})
+    wrong = harness.driver.view_submission(
+        ALICE, view.id, {"value": {"value": "2.2M"}, "period": {"period": "2026-13"}}
+    )
     assert "period" in wrong.json()["errors"]
-    response = harness.driver.view_submission(ALICE, view.id, {"value": {"value": "2.2M"}, "period": {"period": "2026-W48"}})
+    response = harness.driver.view_submission(
+        ALICE, view.id, {"value": {"value": "2.2M"}, "period": {"period": "2026-W48"}}
+    )
     assert "Logged" in json.dumps(response.json()["view"]["blocks"])
 
 
 def test_ambiguous_name_offers_a_choice(harness: Harness) -> None:
-    harness.kpi("add pipeline-eu EU pipeline team:sales owner:<@U0ALICE01> target:1M unit:USD", user=LEAD)
+    harness.kpi(
+        "add pipeline-eu EU pipeline team:sales owner:<@U0ALICE01> target:1M unit:USD", user=LEAD
+    )
     reply = harness.kpi('log "pipeline" 5', user=ALICE)
     # an exact key wins over partial name matches
     assert "Qualified pipeline" in text_of(reply)
     reply = harness.kpi("log pipe 900k")
     assert "Several KPIs match" in text_of(reply)
-    button = next(b for b in reply.blocks if b["type"] == "actions")["elements"][0]
-    harness.driver.block_action(ALICE, button["action_id"], button["value"], message=reply, channel_id=SALES)
-    logged = harness.wait(lambda: [e for e in harness.workspace.ephemerals_for(ALICE) if "Logged" in text_of(e)])
+    button = next(b for b in blocks_of(reply) if b["type"] == "actions")["elements"][0]
+    harness.driver.block_action(
+        ALICE, button["action_id"], button["value"], message=reply, channel_id=SALES
+    )
+    logged = harness.wait(
+        lambda: [e for e in harness.workspace.ephemerals_for(ALICE) if "Logged" in text_of(e)]
+    )
     assert logged
 
 

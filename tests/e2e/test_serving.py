@@ -12,7 +12,7 @@ import pytest
 from commands import kpis
 
 from .conftest import ALICE, LEAD, SALES, Harness
-from .test_log_and_show import text_of
+from .test_log_and_show import blocks_of, text_of
 
 
 def test_health_check(harness: Harness) -> None:
@@ -35,7 +35,9 @@ def test_url_verification(harness: Harness) -> None:
     assert response.json() == {"challenge": "challenge-token"}
 
 
-def test_twenty_concurrent_slow_commands_are_all_acked_fast(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_twenty_concurrent_slow_commands_are_all_acked_fast(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real_mine = kpis.mine
 
     def slow_mine(ctx):  # the work after ack takes a second
@@ -56,7 +58,9 @@ def test_twenty_concurrent_slow_commands_are_all_acked_fast(harness: Harness, mo
     harness.wait(lambda: len(harness.workspace.ephemerals_for(ALICE)) == 20, timeout=20)
 
 
-def test_an_error_after_ack_still_answers_the_user(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_after_ack_still_answers_the_user(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(ctx):
         raise RuntimeError("database on fire")
 
@@ -68,7 +72,10 @@ def test_an_error_after_ack_still_answers_the_user(harness: Harness, monkeypatch
 
 
 def test_event_retries_are_processed_once(harness: Harness) -> None:
-    harness.driver.event({"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"}, event_id="Ev0RETRY01")
+    harness.driver.event(
+        {"type": "app_home_opened", "user": ALICE, "tab": "home", "channel": "D1"},
+        event_id="Ev0RETRY01",
+    )
     harness.wait(lambda: harness.workspace.home_for(ALICE))
     for attempt in (1, 2):
         response = harness.driver.event(
@@ -93,12 +100,17 @@ def test_home_tab_lists_my_kpis_with_log_buttons(harness: Harness) -> None:
 def test_rate_limited_upload_is_waited_out(harness: Harness) -> None:
     harness.workspace.rate_limit("files.completeUploadExternal", times=1, retry_after=1)
     reply = harness.kpi("show pipeline")
-    assert any(b["type"] == "image" for b in reply.blocks)
+    assert any(b["type"] == "image" for b in blocks_of(reply))
     assert len(harness.workspace.calls_to("files.completeUploadExternal")) == 2
 
 
 def test_share_without_membership_explains_how_to_fix(harness: Harness) -> None:
     harness.workspace.set_bot_membership(SALES, False)
     harness.send("show pipeline share", user=LEAD)
-    reply = harness.wait(lambda: harness.workspace.ephemerals_for(LEAD) or [m for m in harness.workspace.messages_in(SALES) if m.blocks])
+    reply = harness.wait(
+        lambda: (
+            harness.workspace.ephemerals_for(LEAD)
+            or [m for m in harness.workspace.messages_in(SALES) if m.blocks]
+        )
+    )
     assert "Invite kpibot" in text_of(reply[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,7 +12,14 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from storage import repo
-from storage.db import SchemaBehind, current_revision, ensure_current, head_revision, make_engine, migrate
+from storage.db import (
+    SchemaBehind,
+    current_revision,
+    ensure_current,
+    head_revision,
+    make_engine,
+    migrate,
+)
 from storage.models import Kpi
 
 from ..conftest import NOW
@@ -82,7 +90,11 @@ def test_naive_datetimes_are_refused(session: Session) -> None:
 
 def test_editing_a_value_keeps_history(session: Session) -> None:
     kpi = _kpi(session)
-    args = {"period_key": "2026-W48", "period_start": date(2026, 11, 23), "source": "slack"}
+    args: dict[str, Any] = {
+        "period_key": "2026-W48",
+        "period_start": date(2026, 11, 23),
+        "source": "slack",
+    }
     first = repo.log_value(session, kpi, value=10, note=None, by="U1", now=NOW, **args)
     assert first.replaced is None and first.measurement.version == 1
     same = repo.log_value(session, kpi, value=10, note=None, by="U1", now=NOW, **args)
@@ -94,7 +106,9 @@ def test_editing_a_value_keeps_history(session: Session) -> None:
     assert second.measurement.value == 12 and second.measurement.version == 2
     assert second.measurement.id is not None
     history = repo.revisions(session, second.measurement.id)
-    assert [(r.version, r.value, r.logged_by, r.replaced_by) for r in history] == [(1, 10, "U1", "U2")]
+    assert [(r.version, r.value, r.logged_by, r.replaced_by) for r in history] == [
+        (1, 10, "U1", "U2")
+    ]
     assert repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0].value == 12
 
 
@@ -106,9 +120,13 @@ def test_one_value_per_kpi_and_period_is_enforced(session: Session) -> None:
     for _ in range(2):
         session.add(
             Measurement(
-                kpi_id=kpi.id, period_key="2026-11", period_start=date(2026, 11, 1), value=1,
-                logged_by="U1", logged_at=NOW,
+                kpi_id=kpi.id,
+                period_key="2026-11",
+                period_start=date(2026, 11, 1),
+                value=1,
+                logged_by="U1",
+                logged_at=NOW,
             )
         )
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         session.flush()
