@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -34,9 +35,14 @@ class HealthReport:
         notices = len(self.findings) - warnings
         out = [f"{self.scope}: {warnings} warning(s), {notices} notice(s)."]
         for f in self.findings:
-            out.append(f"{f.severity.value.upper():8} {f.rule.value}: {f.message}")
-            out.append(f"         -> {f.advice}")
+            out.append(f"{f.severity.value.upper():8} {f.rule.value}: {_plain(f.message)}")
+            out.append(f"         -> {_plain(f.advice)}")
         return out
+
+
+def _plain(text: str) -> str:
+    """Slack mentions read as @U0123 in a terminal."""
+    return re.sub(r"<@([A-Z0-9]+)>", r"@\1", text)
 
 
 def periods_missing(kpi: Kpi, latest: Measurement | None, tz: ZoneInfo, now: datetime) -> int:

@@ -210,7 +210,7 @@ def list_kpis(ctx: Context, *, team: str | None, owner: str | None, goal: str | 
         f"goal {goal}" if goal else "",
     ]
     title = "KPIs" + (" — " + ", ".join(f for f in filters if f) if any(filters) else "")
-    rows = tuple(f.row for f in insight.gather(ctx, repo.list_kpis(ctx.session, where)))
+    rows = tuple(f.row for f in insight.gather(ctx, repo.list_kpis(ctx.session, where), periods=4))
     return KpiTable(title, rows, empty_hint="No KPIs match. Create one with `/kpi add`.")
 
 
