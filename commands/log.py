@@ -74,7 +74,7 @@ def relative_day(text: str, today: date) -> date | None:
         first = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
         return first - timedelta(days=1)
     if unit == "year":
-        return today.replace(year=today.year - 1)
+        return today - timedelta(days=365)
     return None
 
 

@@ -21,7 +21,9 @@ def _web_api_calls_in_bot() -> set[str]:
     """Every `client.<method>(` call in bot/, as Web API method names."""
     calls: set[str] = set()
     for path in (ROOT / "bot").rglob("*.py"):
-        for name in re.findall(r"client\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text(encoding="utf-8")):
+        for name in re.findall(
+            r"client\.([a-z]+_[A-Za-z0-9_]+)\(", path.read_text(encoding="utf-8")
+        ):
             if name in COMPOSITE_METHODS:
                 calls.update(COMPOSITE_METHODS[name])
             else:
@@ -72,7 +74,10 @@ def test_manifest_validates_against_slacks_schema() -> None:
         resource = Resource.from_contents(schema)
         # The top schema refers to the versioned ones by their published URLs; serve them
         # from the local copies so validation never touches the network.
-        for uri in {schema.get("$id", ""), f"https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/{path.name}"}:
+        for uri in {
+            schema.get("$id", ""),
+            f"https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/{path.name}",
+        }:
             if uri:
                 registry = registry.with_resource(uri, resource)
     top = json.loads((SCHEMAS / "manifest.schema.json").read_text(encoding="utf-8"))

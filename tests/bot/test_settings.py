@@ -24,7 +24,9 @@ def test_defaults(tmp_path: Path) -> None:
     ]
 
 
-def test_reads_env_file_and_keeps_secrets_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reads_env_file_and_keeps_secrets_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = tmp_path / ".env"
     env.write_text(
         "SLACK_BOT_TOKEN=xoxb-123-secret\nSLACK_SIGNING_SECRET=shh\nSLACK_API_URL=http://127.0.0.1:9/api\n"
@@ -51,19 +53,29 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -
     [
         ("PORT", "99999", "PORT: Input should be less than or equal to 65535"),
         ("PORT", "web", "PORT: Input should be a valid integer"),
-        ("KPIBOT_TIMEZONE", "Mars/Olympus", "KPIBOT_TIMEZONE: 'Mars/Olympus' is not a known IANA timezone"),
+        (
+            "KPIBOT_TIMEZONE",
+            "Mars/Olympus",
+            "KPIBOT_TIMEZONE: 'Mars/Olympus' is not a known IANA timezone",
+        ),
         ("KPIBOT_WORKING_HOURS", "17:00-09:00", "ends before it starts"),
         ("KPIBOT_WORKING_HOURS", "nine to five", "expected a range like 09:00-17:00"),
         ("KPIBOT_WORKDAYS", "weekdays", "not a list of weekdays"),
         ("KPIBOT_ADMINS", "alice", "alice is not a Slack user ID"),
         ("SLACK_API_URL", "slack.com/api", "expected an http(s) URL"),
         ("DATABASE_URL", "mysql://x", "expected sqlite:///"),
-        ("KPIBOT_MAX_KPIS_PER_OWNER", "0", "KPIBOT_MAX_KPIS_PER_OWNER: Input should be greater than or equal to 1"),
+        (
+            "KPIBOT_MAX_KPIS_PER_OWNER",
+            "0",
+            "KPIBOT_MAX_KPIS_PER_OWNER: Input should be greater than or equal to 1",
+        ),
         ("KPIBOT_AT_RISK_BAND", "2", "KPIBOT_AT_RISK_BAND"),
         ("KPIBOT_LOG_LEVEL", "LOUD", "expected one of DEBUG"),
     ],
 )
-def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str) -> None:
+def test_bad_values_name_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError) as caught:
         load_settings(env_file=None)
