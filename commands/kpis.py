@@ -7,9 +7,9 @@ from typing import Any
 from commands import insight
 from commands.context import CommandError, Context
 from commands.fields import Checked, check_kpi
-from commands.lookup import find_goal, find_kpi, find_team
+from commands.lookup import Ambiguous, find_goal, find_kpi, find_team
 from commands.permissions import require_manage
-from commands.results import KpiCard, KpiTable, Notice, OpenModal
+from commands.results import Choose, KpiCard, KpiTable, Notice, OpenModal
 from commands.text import esc
 from core.health import focus_violations
 from core.kinds import Direction
@@ -226,8 +226,16 @@ def mine(ctx: Context) -> KpiTable:
     )
 
 
-def show(ctx: Context, ref: str, *, share: bool = False) -> KpiCard:
-    kpi = find_kpi(ctx, ref, include_retired=True)
+def show(ctx: Context, ref: str, *, share: bool = False) -> KpiCard | Choose:
+    try:
+        kpi = find_kpi(ctx, ref, include_retired=True)
+    except Ambiguous as many:
+        return Choose(
+            prompt=f"Several KPIs match “{esc(ref)}”. Which one?",
+            options=tuple((k.key, f"{k.name} ({k.key})") for k in many.candidates),
+            action="show",
+            carry={"share": share},
+        )
     facts = insight.gather(ctx, [kpi])[0]
     history = tuple(
         (insight.period_label(kpi.cadence, m.period_key), format_value(m.value, kpi.unit))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 
 from commands.context import CommandError, Context
 from commands.text import esc
@@ -11,11 +10,16 @@ from storage import repo
 from storage.models import Goal, Kpi, Team
 
 
-@dataclass(frozen=True)
-class Ambiguous(Exception):
-    """Several KPIs match; the caller offers a choice."""
+class Ambiguous(CommandError):
+    """Several KPIs match. Callers that can offer a choice catch it; elsewhere the message
+    lists the keys to use instead."""
 
-    candidates: tuple[Kpi, ...]
+    def __init__(self, ref: str, candidates: tuple[Kpi, ...]) -> None:
+        keys = ", ".join(f"`{k.key}`" for k in candidates)
+        super().__init__(
+            f"Several KPIs match “{esc(ref)}”: {keys}.", hint="Use the key of the one you mean."
+        )
+        self.candidates = candidates
 
 
 def _norm(text: str) -> str:
@@ -37,7 +41,7 @@ def find_kpi(ctx: Context, ref: str, *, include_retired: bool = False) -> Kpi:
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
-        raise Ambiguous(tuple(partial[:10]))
+        raise Ambiguous(ref, tuple(partial[:10]))
     names = {_norm(k.name): k for k in pool} | {k.key: k for k in pool}
     close = difflib.get_close_matches(wanted, list(names), n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(names[c].key for c in close))

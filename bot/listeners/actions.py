@@ -66,7 +66,7 @@ def _carry_on(ctx: Context, choice: dict[str, Any]) -> Result:
             source="slack",
         )
     if choice.get("action") == "show":
-        return kpis.show(ctx, kpi.key)
+        return kpis.show(ctx, kpi.key, share=bool(choice.get("share")))
     raise CommandError("That choice has expired.", hint="Run the command again.")
 
 
