@@ -1,0 +1,119 @@
+"""Text as the charts show it: only glyphs the font has, values in the KPI's unit, fitted widths."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+
+from matplotlib.font_manager import FontProperties, findfont, get_font
+
+from charts import theme
+from core.values import format_value
+
+_MAX_VALUE_CHARS = 12  # beyond this (absurd magnitudes) a value is shown in scientific notation
+_SMALLEST_FORMATTED = 0.01  # format_value rounds to two decimals; smaller values get their own
+
+
+@functools.cache
+def _font_codepoints() -> frozenset[int]:
+    """Characters both the regular and the bold face can draw (bold lacks a few)."""
+    regular = get_font(_font_path(bold=False)).get_charmap()
+    bold = get_font(_font_path(bold=True)).get_charmap()
+    return frozenset(regular.keys() & bold.keys())
+
+
+def displayable(text: str, *, fallback: str = "") -> str:
+    """``text`` on one line with runs of whitespace collapsed and glyphs the font lacks dropped.
+
+    Dropping (rather than drawing a box) keeps emoji and scripts DejaVu Sans does not cover from
+    spoiling the chart or raising matplotlib's "Glyph missing" warning.
+    """
+    codepoints = _font_codepoints()
+    kept = "".join(c if c.isspace() or ord(c) in codepoints else "" for c in text)
+    cleaned = " ".join(kept.split())
+    return cleaned or fallback
+
+
+def plain(text: str) -> str:
+    """Escape dollar signs when matplotlib would otherwise read ``$...$`` as mathtext."""
+    return text.replace("$", r"\$") if text.count("$") >= 2 else text
+
+
+def clip(text: str, max_chars: int) -> str:
+    """``text`` cut to at most ``max_chars`` characters, ending in an ellipsis if it was cut."""
+    if len(text) <= max_chars:
+        return text
+    return text[: max(0, max_chars - 1)].rstrip() + theme.ELLIPSIS
+
+
+def value_text(number: float, unit: str | None, *, compact: bool = True) -> str:
+    """A value the way people read it (``$1.2M``, ``15%``, ``42 deals``), kept short."""
+    shown = format_value(number, unit, compact=compact)
+    if len(shown) > _MAX_VALUE_CHARS and math.isfinite(number) and abs(number) >= 1e12:
+        shown = f"{number:.3g}"
+    elif 0 < abs(number) < _SMALLEST_FORMATTED:  # format_value keeps two decimals: 0.004 -> 0
+        template = format_value(1, unit)
+        shown = template.replace("1", f"{number:.2g}", 1)
+    return displayable(shown, fallback=f"{number:.3g}")
+
+
+def tick_labels(ticks: Sequence[float], unit: str | None) -> tuple[list[str], bool] | None:
+    """Distinct labels for the ticks in the KPI's unit, and whether they are compact.
+
+    Compact (``$1.2M``) unless that makes two labels the same (``$1M``, ``$1M``); None if even
+    full numbers cannot tell the ticks apart.
+    """
+    for compact in (True, False):
+        labels = [value_text(tick, unit, compact=compact) for tick in ticks]
+        if len(set(labels)) == len(labels):
+            return labels, compact
+    return None
+
+
+_REFERENCE_SIZE = 100.0  # points; glyph advances are read once at this size and scaled
+_FIXED_16_16 = 65536.0
+
+
+@functools.cache
+def _font_path(bold: bool) -> str:
+    weight = "bold" if bold else "normal"
+    return str(findfont(FontProperties(family=theme.FONT_FAMILY, weight=weight)))
+
+
+@functools.cache
+def _advance(char: str, bold: bool) -> float:
+    """How far ``char`` moves the pen, in ems (multiples of the font size)."""
+    font = get_font(_font_path(bold))
+    font.set_size(_REFERENCE_SIZE, 72)  # at 72 dpi a pixel is a point
+    glyph = font.load_char(ord(char))
+    # the linear advance is the unhinted one, whatever hinting the glyph was loaded with
+    return glyph.linearHoriAdvance / _FIXED_16_16 / _REFERENCE_SIZE
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """The width of ``text`` set in the theme font at ``size`` points, in inches.
+
+    Summing cached glyph advances is a hundred times faster than laying the text out with the
+    renderer and within a few percent of it (kerning is ignored), which is all layout needs.
+    """
+    return sum(_advance(char, bold) for char in text) * size / 72
+
+
+def widest(texts: Sequence[str], size: float, *, bold: bool = False) -> float:
+    """The width of the widest of ``texts``, in inches (0 for none)."""
+    return max((text_width(text, size, bold=bold) for text in texts), default=0.0)
+
+
+def fit(text: str, max_width: float, size: float, *, bold: bool = False) -> str:
+    """``text``, cut short with an ellipsis if it is wider than ``max_width`` inches."""
+    if text_width(text, size, bold=bold) <= max_width:
+        return text
+    low, high = 0, len(text) - 1  # the longest prefix that fits is in [low, high] characters
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text_width(clip(text, middle + 1), size, bold=bold) <= max_width:
+            low = middle
+        else:
+            high = middle - 1
+    return clip(text, low + 1) if low > 0 else theme.ELLIPSIS
