@@ -14,35 +14,30 @@ import argparse
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import Engine, insert
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bot.app import build_app  # noqa: E402
-from bot.http import build_http_app  # noqa: E402
-from bot.runtime import Runtime  # noqa: E402
-from bot.settings import load_settings  # noqa: E402
-from bot.slack_client import make_client  # noqa: E402
-from core.cadence import period_containing  # noqa: E402
-from core.kinds import Cadence  # noqa: E402
-from localslack import LocalSlackServer, ServerThread, SlackDriver, Workspace  # noqa: E402
-from storage.db import make_engine, migrate  # noqa: E402
-from storage.models import Kpi, Measurement, Team  # noqa: E402
+from bot.app import build_app
+from bot.http import build_http_app
+from bot.runtime import Runtime
+from bot.settings import load_settings
+from bot.slack_client import make_client
+from core.cadence import period_containing
+from core.kinds import Cadence
+from localslack import LocalSlackServer, ServerThread, SlackDriver, Workspace
+from storage.db import make_engine, migrate
+from storage.models import Kpi, Measurement, Team
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 SECRET = "bench-secret"
 CONCURRENCY = 20
 
 
-def seed(engine, kpis: int) -> list[tuple[str, str]]:
+def seed(engine: Engine, kpis: int) -> list[tuple[str, str]]:
     """Teams, KPIs and a year of values; returns (owner, kpi key) pairs."""
     rng = random.Random(7)
     teams = max(1, kpis // 100)
@@ -65,7 +60,7 @@ def seed(engine, kpis: int) -> list[tuple[str, str]]:
         connection.execute(insert(Kpi), rows)
         batch: list[dict[str, object]] = []
         for i, row in enumerate(rows):
-            cadence = Cadence(row["cadence"])
+            cadence = Cadence(str(row["cadence"]))
             day = NOW.date() - timedelta(days=365)
             seen: set[str] = set()
             while day < NOW.date():
