@@ -223,7 +223,9 @@ def kpi_modal(
                 "element": {
                     "type": "checkboxes",
                     "action_id": "force",
-                    "options": [_option("yes", "Create it even if it breaks a focus rule (admins)")],
+                    "options": [
+                        _option("yes", "Create it even if it breaks a focus rule (admins)")
+                    ],
                 },
             }
         )

@@ -260,11 +260,21 @@ def test_very_long_and_odd_input_is_refused_politely(harness: Harness) -> None:
 
 
 def test_ambiguous_show_and_edit_never_crash(harness: Harness) -> None:
-    harness.kpi("add pipeline-eu EU pipeline team:sales owner:<@U0BOB0001> target:1M unit:USD", user=LEAD)
+    harness.kpi(
+        "add pipeline-eu EU pipeline team:sales owner:<@U0BOB0001> target:1M unit:USD", user=LEAD
+    )
     reply = harness.kpi("show pipe")
     assert "Several KPIs match" in text_of(reply)
     button = next(b for b in blocks_of(reply) if b["type"] == "actions")["elements"][1]
-    harness.driver.block_action(ALICE, button["action_id"], button["value"], message=reply, channel_id=SALES)
-    shown = harness.wait(lambda: [e for e in harness.workspace.ephemerals_for(ALICE) if "EU pipeline" in text_of(e) and "Latest" in text_of(e)])
+    harness.driver.block_action(
+        ALICE, button["action_id"], button["value"], message=reply, channel_id=SALES
+    )
+    shown = harness.wait(
+        lambda: [
+            e
+            for e in harness.workspace.ephemerals_for(ALICE)
+            if "EU pipeline" in text_of(e) and "Latest" in text_of(e)
+        ]
+    )
     assert shown
     assert "Use the key" in text_of(harness.kpi("edit pipe", user=LEAD))
