@@ -117,7 +117,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import_config(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.config_file import ConfigError, apply_config, load_config
+    from commands.configfile import ConfigError, apply_config, load_config
 
     try:
         spec = load_config(args.file)
@@ -136,7 +136,7 @@ def _import_config(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export_config(args: argparse.Namespace, settings: Settings) -> int:
-    from commands.config_file import export_config
+    from commands.configfile import export_config
 
     with session_scope(_engine(settings)) as session:
         _write(export_config(session), args.out)

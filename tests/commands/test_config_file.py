@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, event, func
 from sqlmodel import Session, SQLModel, select
 
-from commands.config_file import (
+from commands.configfile import (
     ConfigError,
     ImportSummary,
     apply_config,

@@ -19,7 +19,7 @@ from bot.http import build_http_app
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from commands.config_file import apply_config, parse_config
+from commands.configfile import apply_config, parse_config
 from localslack import LocalSlackServer, ServerThread, SlackDriver, Workspace
 from localslack.models import Ephemeral
 from storage.db import session_scope

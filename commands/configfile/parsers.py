@@ -1,0 +1,220 @@
+"""Field parsers: one YAML node of a config file to one checked value.
+
+Each parser takes the node of one field and returns its value (``None`` for an empty one) or
+raises :class:`~commands.configfile.errors.Bad` saying what is wrong and what is expected.
+Only plain YAML values are accepted: explicit tags such as ``!!python/object`` are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from yaml.constructor import SafeConstructor
+from yaml.nodes import Node, ScalarNode, SequenceNode
+
+from core.kinds import parse_enum
+from core.values import MAX_ABS_VALUE, ValueParseError, parse_value
+
+from .errors import Bad, did_you_mean, shown
+
+SLUG_RULE = "^[a-z0-9][a-z0-9-_]{0,63}$"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,31}")
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,31}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+NULL = "tag:yaml.org,2002:null"
+BOOL = "tag:yaml.org,2002:bool"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+MERGE = "tag:yaml.org,2002:merge"
+
+_CONSTRUCTOR = SafeConstructor()
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+Parser = Callable[[Node], Any]
+
+
+def check_tag(node: Node) -> None:
+    """Refuse explicit tags such as !!python/object: config files hold plain data only."""
+    if node.tag not in _PLAIN_TAGS:
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        raise Bad(f"the YAML tag {tag} is not allowed; config files hold plain values only")
+
+
+def _scalar(node: Node) -> str | None:
+    check_tag(node)
+    if isinstance(node, ScalarNode):
+        return None if node.tag == NULL else str(node.value)
+    kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+    raise Bad(f"expected a single value, not {kind}")
+
+
+def _nonblank(node: Node) -> str | None:
+    """The text of a single value, or None when it is empty or only white space."""
+    value = _scalar(node)
+    if value is None or not value.strip():
+        return None
+    return value
+
+
+def text_parser(max_length: int | None = None) -> Parser:
+    """A parser for free text of at most `max_length` characters."""
+
+    def parse(node: Node) -> str | None:
+        value = _nonblank(node)
+        if value is not None and max_length is not None and len(value) > max_length:
+            raise Bad(f"is {len(value)} characters long; at most {max_length} are allowed")
+        return value
+
+    return parse
+
+
+def _matching(pattern: re.Pattern[str], problem: str) -> Parser:
+    """A parser for text matching all of `pattern`; `problem` follows the quoted value."""
+
+    def parse(node: Node) -> str | None:
+        value = _nonblank(node)
+        if value is not None and not pattern.fullmatch(value):
+            raise Bad(f"'{shown(value)}' {problem}")
+        return value
+
+    return parse
+
+
+parse_slug = _matching(
+    _SLUG,
+    f"is not a valid key: keys must match {SLUG_RULE} "
+    "(lowercase letters, digits, - and _, starting with a letter or digit, "
+    "at most 64 characters), like 'grow-arr'",
+)
+parse_user = _matching(
+    _USER_ID,
+    "is not a Slack user ID: expected U or W followed by capital "
+    "letters and digits, like U0ALICE01 (in Slack: profile, ⋮, Copy member ID)",
+)
+parse_channel = _matching(
+    _CHANNEL_ID,
+    "is not a Slack channel ID: expected C or G followed by capital "
+    "letters and digits, like C0SALES01 (the channel name will not do; in Slack: "
+    "channel details, bottom of the About tab)",
+)
+
+
+@lru_cache(maxsize=1)
+def _timezone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def parse_timezone(node: Node) -> str | None:
+    value = _nonblank(node)
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        hint = did_you_mean(value, _timezone_names()) or " (use an IANA name like Europe/Berlin)"
+        raise Bad(f"'{shown(value)}' is not a known timezone{hint}") from None
+    if len(value) > 64:
+        raise Bad("is longer than 64 characters")
+    return value
+
+
+def parse_date(node: Node) -> date | None:
+    value = _nonblank(node)
+    if value is None:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        raise Bad(f"'{shown(value)}' is not a date; write dates as YYYY-MM-DD, like 2027-06-30")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Bad(f"'{value}' is not a valid date ({exc}); write dates as YYYY-MM-DD") from None
+
+
+def parse_bool(node: Node) -> bool | None:
+    value = _scalar(node)
+    if value is None:
+        return None
+    assert isinstance(node, ScalarNode)
+    if node.tag == BOOL:
+        return bool(_CONSTRUCTOR.construct_yaml_bool(node))
+    if value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise Bad(f"'{shown(value)}' is not true or false")
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written in the file, before it is checked against the KPI's unit."""
+
+    value: float
+    unit: str | None  # the unit written with it ("$4M" -> "USD"), checked against the KPI's
+    text: str
+
+
+def parse_number(node: Node) -> Number | None:
+    value = _scalar(node)
+    if value is None:
+        return None
+    assert isinstance(node, ScalarNode)
+    if node.tag in (INT, FLOAT):
+        try:
+            if node.tag == INT:
+                number = float(_CONSTRUCTOR.construct_yaml_int(node))
+            else:
+                number = float(_CONSTRUCTOR.construct_yaml_float(node))
+        except (ValueError, OverflowError):
+            raise Bad(f"'{shown(value)}' is not a number") from None
+        if not math.isfinite(number):
+            raise Bad(f"'{shown(value)}' is not a finite number")
+        if abs(number) > MAX_ABS_VALUE:
+            raise Bad(f"'{shown(value)}' is too large (at most {MAX_ABS_VALUE:,.0f})")
+        return Number(number + 0.0, None, value)
+    if node.tag == BOOL:
+        raise Bad(f"'{value}' is not a number")
+    try:
+        parsed = parse_value(value)
+    except ValueParseError as exc:
+        raise Bad(str(exc)) from None
+    return Number(parsed.number, parsed.unit, value)
+
+
+_BAND_EXPECTED = "expected two numbers [low, high], like band: [40, 60]"
+
+
+def parse_band(node: Node) -> tuple[Number, Number] | None:
+    if isinstance(node, ScalarNode) and node.tag == NULL:
+        return None
+    check_tag(node)
+    if not isinstance(node, SequenceNode) or len(node.value) != 2:
+        raise Bad(_BAND_EXPECTED)
+    low, high = (parse_number(item) for item in node.value)
+    if low is None or high is None:
+        raise Bad(_BAND_EXPECTED)
+    return low, high
+
+
+def enum_parser(kind: type[Any], aliases: dict[str, Any] | None = None) -> Parser:
+    """A parser for one member of the enum `kind`, by value or by one of its `aliases`."""
+
+    def parse(node: Node) -> Any:
+        value = _nonblank(node)
+        if value is None:
+            return None
+        try:
+            return parse_enum(kind, value, aliases)
+        except ValueError as exc:
+            raise Bad(str(exc)) from None
+
+    return parse
