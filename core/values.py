@@ -300,14 +300,15 @@ def format_value(number: float, unit: str | None, *, compact: bool = True) -> st
     """Show a value to a person: ``$1.2M``, ``-€1,200``, ``15.5%``, ``42 deals``, ``1,234.5``.
 
     ``compact`` abbreviates magnitudes of 10,000 and more to k/M/B with at most three significant
-    digits (``12.3k``, ``1.2M``; only beyond 999B do more digits show, as in ``1,230B``). Otherwise
+    digits (``12.3k``, ``1.2M``; only beyond 999B do more digits show, as in ``1,230B``) and keeps
+    three significant digits below 1 (``0.125``, ``0.00123``, down to six decimals). Otherwise
     numbers are grouped in full with at most two decimals, trailing zeros dropped. A blank unit
     counts as no unit; non-finite numbers show as ``n/a``.
     """
     if not math.isfinite(number):
         return "n/a"
     body = _compact(abs(number)) if compact else _grouped(abs(number))
-    sign = "-" if number < 0 and round(number, 2) != 0 else ""
+    sign = "-" if number < 0 and body.strip("0.,") else ""  # no "-0"
     unit = canonical_unit(unit)
     if unit is None:
         return f"{sign}{body}"
@@ -318,12 +319,18 @@ def format_value(number: float, unit: str | None, *, compact: bool = True) -> st
     return f"{sign}{body} {unit}"
 
 
+_MAX_SMALL_DECIMALS = 6
+
+
 def _grouped(magnitude: float) -> str:
     text = f"{magnitude:,.2f}"
     return text.rstrip("0").rstrip(".")
 
 
 def _compact(magnitude: float) -> str:
+    if 0 < magnitude < 1:  # small values keep three significant digits: 0.125, 0.00123
+        decimals = min(_MAX_SMALL_DECIMALS, 2 - math.floor(math.log10(magnitude)))
+        return f"{magnitude:.{decimals}f}".rstrip("0").rstrip(".")
     if magnitude < _COMPACT_FROM:
         return _grouped(magnitude)
     for index, (scale, suffix) in enumerate(_COMPACT_STEPS):
