@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, make_url, text
 from sqlmodel import Session, SQLModel
 
@@ -26,6 +27,12 @@ from storage.db import make_engine, migrate
 POSTGRES_URL = os.environ.get("KPIBOT_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("KPIBOT_REQUIRE_POSTGRES") == "1"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+
+# CI explores the same examples on every run, so a red build always reproduces; developers'
+# runs keep drawing fresh examples (and remember failures in .hypothesis/).
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 # --- no network ------------------------------------------------------------------------------
