@@ -6,7 +6,7 @@ on PostgreSQL. Slack user IDs are kept as text: people are known by them everywh
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
@@ -74,6 +74,13 @@ class Team(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     timezone: str | None = Field(default=None, max_length=64)
     lead_user_id: str | None = Field(default=None, max_length=32)
+    # Reminder settings; None means the operator's default (KPIBOT_... variables).
+    reminder_time: time | None = None
+    working_hours_start: time | None = None
+    working_hours_end: time | None = None
+    workdays: str | None = Field(default=None, max_length=7)  # weekday digits, Monday 0: "01234"
+    follow_up_minutes: int | None = None
+    max_reminders: int | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -83,6 +90,8 @@ class Person(SQLModel, table=True):
     slack_user_id: str = Field(unique=True, max_length=32)
     display_name: str | None = Field(default=None, max_length=200)
     timezone: str | None = Field(default=None, max_length=64)
+    # When `timezone` was last read from Slack (users.list or a user_change event).
+    timezone_checked_at: datetime | None = _utc(nullable=True)
     away_until: date | None = None
     delegate_user_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _utc()
@@ -199,3 +208,87 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True, max_length=64)
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
+class Delivery(SQLModel, table=True):
+    """One message kpibot must send, exactly once: the outbox (see storage.outbox).
+
+    `key` names what the message is for (``reminder:U123:2026-11-30T15:00Z``), so the same
+    message can never be created twice. A process claims a due row by taking its lease
+    (`lease_owner` until `lease_expires_at`); a row whose lease ran out is taken over, and
+    `taken_over_from` then names the process that may have sent it before crashing.
+    """
+
+    __table_args__ = (Index("ix_delivery_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    kind: str = Field(max_length=32)
+    recipient: str = Field(max_length=32)  # a Slack user ID (a DM) or a conversation ID
+    payload: str = Field(default="{}", sa_type=Text)  # JSON for the kind's renderer
+    status: str = Field(default="pending", max_length=16)  # pending, sent, failed, cancelled
+    due_at: datetime = _utc()
+    attempts: int = 0  # how many times a process claimed it
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: datetime | None = _utc(nullable=True)
+    taken_over_from: str | None = Field(default=None, max_length=64)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    error: str | None = _text()
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+    sent_at: datetime | None = _utc(nullable=True)
+
+
+class JobLease(SQLModel, table=True):
+    """A named lease: the one process planning a job holds it until it expires."""
+
+    __tablename__ = "job_lease"
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str | None = Field(default=None, max_length=64)
+    expires_at: datetime | None = _utc(nullable=True)
+
+
+class Nudge(SQLModel, table=True):
+    """The reminder schedule of one KPI for one reporting period, and where it stands.
+
+    States: open (steps to come at `next_at`), away (the owner is away without a delegate;
+    resumes at `next_at`), answered (a value was logged), skipped (with a reason), late (every
+    reminder went unanswered; the lead was told), missed (the whole schedule passed while
+    kpibot was not running), closed (the KPI was retired).
+    """
+
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "period_key", name="uq_nudge_kpi_period"),
+        Index("ix_nudge_state_next", "state", "next_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    period_key: str = Field(max_length=16)
+    period_start: date
+    state: str = Field(default="open", max_length=16)
+    step: int = 0  # steps taken so far (sent or skipped); the next one is step + 1
+    reminders_sent: int = 0
+    next_at: datetime | None = _utc(nullable=True)
+    skip_reason: str | None = _text()
+    closed_by: str | None = Field(default=None, max_length=32)
+    late_at: datetime | None = _utc(nullable=True)
+    lead_delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class NudgeMessage(SQLModel, table=True):
+    """Which message carried which reminder: one row per KPI, period and reminder number,
+    so the same reminder can never be sent twice, and a logged value finds the messages to
+    update."""
+
+    __tablename__ = "nudge_message"
+    __table_args__ = (UniqueConstraint("nudge_id", "attempt", name="uq_nudge_message_attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    nudge_id: int = Field(foreign_key="nudge.id")
+    attempt: int
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
