@@ -30,6 +30,17 @@ def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": _plain(label), "value": value}
 
 
+def _input(field: str, label: str, element: Block, *, optional: bool) -> Block:
+    """An input block whose block_id and action_id are both the field's name."""
+    return {
+        "type": "input",
+        "block_id": field,
+        "label": _plain(label),
+        "optional": optional,
+        "element": element,
+    }
+
+
 def text_input(
     field: str, label: str, *, initial: str = "", optional: bool = True, multiline: bool = False,
     hint: str | None = None, placeholder: str | None = None, max_length: int = 3000,
@@ -80,39 +91,21 @@ def select_input(
     chosen = next((o for o in rendered if o["value"] == initial), None)
     if chosen:
         element["initial_option"] = chosen
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": _plain(label),
-        "optional": optional,
-        "element": element,
-    }
+    return _input(field, label, element, optional=optional)
 
 
 def user_input(field: str, label: str, *, initial: str = "", optional: bool = False) -> Block:
     element: Block = {"type": "users_select", "action_id": field}
     if initial:
         element["initial_user"] = initial
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": _plain(label),
-        "optional": optional,
-        "element": element,
-    }
+    return _input(field, label, element, optional=optional)
 
 
 def date_input(field: str, label: str, *, initial: str = "", optional: bool = True) -> Block:
     element: Block = {"type": "datepicker", "action_id": field}
     if initial:
         element["initial_date"] = initial
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": _plain(label),
-        "optional": optional,
-        "element": element,
-    }
+    return _input(field, label, element, optional=optional)
 
 
 def _modal(

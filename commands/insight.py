@@ -40,6 +40,12 @@ def target_of(kpi: Kpi) -> Target:
     )
 
 
+def band_of(kpi: Kpi) -> tuple[float, float] | None:
+    if kpi.band_low is None or kpi.band_high is None:
+        return None
+    return kpi.band_low, kpi.band_high
+
+
 def target_text(kpi: Kpi) -> str:
     if kpi.direction is Direction.BAND and kpi.band_low is not None and kpi.band_high is not None:
         low, high = format_value(kpi.band_low, kpi.unit), format_value(kpi.band_high, kpi.unit)
@@ -121,11 +127,7 @@ def _row(
     assessment: Assessment,
 ) -> KpiRow:
     latest = values[-1] if values else None
-    band = (
-        (kpi.band_low, kpi.band_high)
-        if kpi.band_low is not None and kpi.band_high is not None
-        else None
-    )
+    band = band_of(kpi)
     return KpiRow(
         key=kpi.key,
         name=kpi.name,
@@ -178,11 +180,7 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
             )
             for v in facts.values
         ]
-    band = (
-        (kpi.band_low, kpi.band_high)
-        if kpi.band_low is not None and kpi.band_high is not None
-        else None
-    )
+    band = band_of(kpi)
     return KpiSeries(
         name=kpi.name,
         unit=kpi.unit,

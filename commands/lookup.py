@@ -62,13 +62,8 @@ def find_goal(ctx: Context, key: str) -> Goal:
     goal = repo.get_goal(ctx.session, key.strip().lower())
     if goal is not None:
         return goal
-    keys = [g.key for g in repo.list_goals(ctx.session)]
-    close = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.6)
-    hint = (
-        ("Did you mean " + ", ".join(f"`{c}`" for c in close) + "?")
-        if close
-        else "See the goals with `/kpi goal list`."
-    )
+    close = _close(key, [g.key for g in repo.list_goals(ctx.session)])
+    hint = f"Did you mean {close}?" if close else "See the goals with `/kpi goal list`."
     raise CommandError(f"No goal has the key `{esc(key)}`.", hint=hint)
 
 
@@ -77,9 +72,17 @@ def find_team(ctx: Context, key: str) -> Team:
     if team is not None:
         return team
     keys = [t.key for t in repo.list_teams(ctx.session)]
-    close = difflib.get_close_matches(key.lower(), keys, n=3, cutoff=0.6)
-    known = (
-        ", ".join(f"`{k}`" for k in (close or keys)[:8])
-        or "none yet (an admin adds teams with `kpibot import`)"
-    )
-    raise CommandError(f"No team has the key `{esc(key)}`.", hint=f"Teams: {known}.")
+    close = _close(key, keys)
+    if close:
+        hint = f"Did you mean {close}?"
+    elif keys:
+        hint = "Teams: " + ", ".join(f"`{k}`" for k in keys[:8]) + "."
+    else:
+        hint = "There are no teams yet: an admin adds them with `kpibot import`."
+    raise CommandError(f"No team has the key `{esc(key)}`.", hint=hint)
+
+
+def _close(key: str, keys: list[str]) -> str:
+    """Up to three keys close to `key`, as "`a`, `b`", or "" when none is."""
+    close = difflib.get_close_matches(key.strip().lower(), keys, n=3, cutoff=0.6)
+    return ", ".join(f"`{c}`" for c in close)
