@@ -13,6 +13,18 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
+class _SameTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN by itself and then warns that the client's token wins; it is
+    the same token, so the warning would only alarm operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+BOLT_LOGGER = logging.getLogger("kpibot.bolt")
+BOLT_LOGGER.addFilter(_SameTokenNotice())
+
+
 def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
     """The Slack app. Listeners run on their own pool, sized by KPIBOT_LISTENER_WORKERS
     (Bolt's default of 5 would queue acks behind slow work under a burst of requests)."""
@@ -29,7 +41,7 @@ def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
         listener_executor=ThreadPoolExecutor(
             max_workers=settings.listener_workers, thread_name_prefix="kpibot-listener"
         ),
-        logger=logging.getLogger("kpibot.bolt"),
+        logger=BOLT_LOGGER,
     )
     register_all(app, rt)
     return app
