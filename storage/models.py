@@ -81,6 +81,9 @@ class Team(SQLModel, table=True):
     workdays: str | None = Field(default=None, max_length=7)  # weekday digits, Monday 0: "01234"
     follow_up_minutes: int | None = None
     max_reminders: int | None = None
+    # Weekly digest: weekday (Monday 0) and local time; None means Monday 09:00.
+    digest_weekday: int | None = None
+    digest_time: time | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -292,3 +295,32 @@ class NudgeMessage(SQLModel, table=True):
     nudge_id: int = Field(foreign_key="nudge.id")
     attempt: int
     delivery_id: int = Field(foreign_key="delivery.id", index=True)
+
+
+class DigestPost(SQLModel, table=True):
+    """A digest message in Slack, kept so that late values can update it in place.
+
+    `team_id` None is the company roll-up. `delivery_id` links a scheduled digest to its outbox
+    row (None for one posted with `/kpi digest`). `message_ts` is None while the message is
+    being posted: a sender that finds such a row after a crash cannot know whether Slack got it.
+    `rendered_at` is when the content was last built; values logged after it for the periods
+    shown make the next digests run rebuild it, and `fingerprint` says whether anything shown
+    changed.
+    """
+
+    __tablename__ = "digest_post"
+    __table_args__ = (Index("ix_digest_post_created", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    week_key: str = Field(max_length=16)
+    moment: datetime = _utc()  # the instant the digest is "as of"
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", unique=True)
+    channel_id: str = Field(max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    file_id: str | None = Field(default=None, max_length=32)
+    fingerprint: str = Field(default="", max_length=64)
+    rendered_at: datetime = _utc()
+    updates: int = 0
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
