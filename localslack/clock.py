@@ -8,6 +8,7 @@ Unix seconds, so tests can move time forward instead of sleeping.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 Clock = Callable[[], float]
@@ -35,3 +36,36 @@ class FakeClock:
     def set(self, now: float) -> None:
         with self._lock:
             self._now = float(now)
+
+
+class TravelClock:
+    """Real time that can be moved: after `travel_to(t)` it reads `t` and ticks on from there.
+
+    The local workspace shares one with the app it runs, so "run scheduled work as of Monday
+    09:00" moves the app's idea of now and the timestamps of the messages it posts together.
+    """
+
+    def __init__(self, real: Clock = time.time) -> None:
+        self._real = real
+        self._offset = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self._real() + self._offset
+
+    @property
+    def travelled(self) -> bool:
+        """Whether the clock has been moved away from real time."""
+        with self._lock:
+            return self._offset != 0.0
+
+    def travel_to(self, when: float) -> None:
+        """Read `when` now, and keep ticking from there."""
+        with self._lock:
+            self._offset = float(when) - self._real()
+
+    def reset(self) -> None:
+        """Back to real time."""
+        with self._lock:
+            self._offset = 0.0

@@ -195,11 +195,14 @@ class SlackDriver:
         selected_date: str | None = None,
         action_type: str | None = None,
         state: Mapping[str, Mapping[str, Any]] | None = None,
+        element: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """`user_id` uses an interactive element: a button (with `value`), a select, ...
 
         Say where with `message` or `view`; with neither, the element is looked for in the
-        person's open modals, then the newest messages they can see, then their home tab."""
+        person's open modals, then the newest messages they can see, then their home tab.
+        `element` names the exact element used when several share its action_id (the first
+        one with that action_id is assumed otherwise)."""
         ws = self.workspace
         if message is None and view is None:
             message, view = self._locate(user_id, action_id, channel_id)
@@ -237,11 +240,12 @@ class SlackDriver:
             if state is not None:
                 context["state"] = payloads.state_values(state, blocks)
 
-        element: dict[str, Any] | None = None
-        try:
-            found_block, element = payloads.find_element(blocks, action_id)
-        except KeyError:
-            found_block = ""
+        found_block = ""
+        if element is None:
+            try:
+                found_block, element = payloads.find_element(blocks, action_id)
+            except KeyError:
+                element = None
         if selected_option is not None:
             guessed, value = "static_select", selected_option
         elif selected_user is not None:

@@ -41,7 +41,7 @@ _TEXT_INPUTS = frozenset(
         "rich_text_input",
     }
 )
-_SINGLE_SELECTS = frozenset({"static_select", "external_select", "radio_buttons"})
+_SINGLE_SELECTS = frozenset({"static_select", "external_select", "radio_buttons", "overflow"})
 _MULTI_SELECTS = frozenset({"multi_static_select", "multi_external_select", "checkboxes"})
 _ID_FIELDS = {
     "users_select": "selected_user",

@@ -17,6 +17,7 @@ from typing import Any, Self
 
 import uvicorn
 
+from localslack.web import WebUi
 from localslack.webapi import create_app, use_workspace
 from localslack.workspace import Workspace
 
@@ -108,10 +109,15 @@ class LocalSlackServer(ServerThread):
     """A workspace's Web API (and upload / response URLs) on loopback."""
 
     def __init__(
-        self, workspace: Workspace | None = None, *, host: str = "127.0.0.1", port: int = 0
+        self,
+        workspace: Workspace | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ui: WebUi | None = None,
     ) -> None:
         self._workspace = workspace if workspace is not None else Workspace()
-        super().__init__(create_app(self._workspace), host=host, port=port)
+        super().__init__(create_app(self._workspace, ui=ui), host=host, port=port)
 
     @property
     def api_url(self) -> str:

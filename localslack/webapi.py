@@ -5,6 +5,7 @@ Routes
   POST     /upload/{file_id}    upload URLs from files.getUploadURLExternal (raw or multipart)
   POST     /response/{id}       response URLs handed to the app in interactions
   GET      /files/{id}/{name}   a file's bytes (url_private), with the bot token
+  GET      /                    the browser page, when served with a `WebUi` (see web.py)
 """
 
 from __future__ import annotations
@@ -19,25 +20,27 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from localslack.errors import SlackError
 from localslack.methods import WebApi
 from localslack.models import Call
+from localslack.web import WebUi
 from localslack.workspace import Workspace
 
 
-def create_app(workspace: Workspace) -> Starlette:
-    """A Starlette app serving `workspace`; swap it later with `use_workspace()`."""
-    app = Starlette(
-        routes=[
-            Route("/api/{method}", _api, methods=["GET", "POST"]),
-            Route("/upload/{file_id}", _upload, methods=["POST", "PUT"]),
-            Route("/response/{response_id}", _response_url, methods=["POST"]),
-            Route("/files/{file_id}/{name}", _download, methods=["GET"]),
-            Route("/", _index, methods=["GET"]),
-        ]
-    )
+def create_app(workspace: Workspace, *, ui: WebUi | None = None) -> Starlette:
+    """A Starlette app serving `workspace`; swap it later with `use_workspace()`.
+
+    With `ui`, the browser page is served too (at "/", see web.py)."""
+    routes: list[BaseRoute] = [
+        Route("/api/{method}", _api, methods=["GET", "POST"]),
+        Route("/upload/{file_id}", _upload, methods=["POST", "PUT"]),
+        Route("/response/{response_id}", _response_url, methods=["POST"]),
+        Route("/files/{file_id}/{name}", _download, methods=["GET"]),
+    ]
+    routes += ui.routes() if ui is not None else [Route("/", _index, methods=["GET"])]
+    app = Starlette(routes=routes)
     use_workspace(app, workspace)
     return app
 

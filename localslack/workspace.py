@@ -71,6 +71,8 @@ class Workspace:
     ) -> None:
         self.lock = threading.RLock()
         self._changed = threading.Condition(self.lock)
+        # Counts changes; a browser long-polls until it moves (see web.py).
+        self._version = 0
         self.clock = clock
 
         self.team_id = team_id
@@ -338,6 +340,12 @@ class Workspace:
     def clear_calls(self) -> None:
         with self.lock:
             self._calls.clear()
+
+    @property
+    def version(self) -> int:
+        """A number that grows with every change to the workspace (calls included)."""
+        with self.lock:
+            return self._version
 
     def wait_for(self, predicate: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Block until `predicate()` is truthy (re-checked on every change); return it.
@@ -935,6 +943,7 @@ class Workspace:
     # =========================================================================================
 
     def _notify(self) -> None:
+        self._version += 1
         self._changed.notify_all()
 
     def _user(self, user_id: str) -> User:
