@@ -84,6 +84,10 @@ class Team(SQLModel, table=True):
     # Weekly digest: weekday (Monday 0) and local time; None means Monday 09:00.
     digest_weekday: int | None = None
     digest_time: time | None = None
+    # Review meetings: a rule such as "every 2 weeks tue 10:00 from 2026-12-01" (see
+    # core.review_cadence), None for none; and how long before a meeting its thread is posted.
+    review_schedule: str | None = Field(default=None, max_length=100)
+    review_lead_hours: int | None = None  # None means 24
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -148,6 +152,8 @@ class Kpi(SQLModel, table=True):
     decision: str | None = _text()
     active: bool = True
     retired_at: datetime | None = _utc(nullable=True)
+    # When a review last decided to keep, adjust or retire it (the relevance review).
+    reviewed_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -323,4 +329,105 @@ class DigestPost(SQLModel, table=True):
     rendered_at: datetime = _utc()
     updates: int = 0
     created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class Review(SQLModel, table=True):
+    """One review meeting of a team and its Slack thread.
+
+    `meeting_key` is the meeting's local date (one review per team and day). `status` is open
+    until someone closes it. `delivery_id` is the outbox row that posts the thread and
+    `summary_delivery_id` the one that posts the closing summary; the ts columns record what
+    was posted, so a sender taking over after a crash never posts a message twice.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("team_id", "meeting_key", name="uq_review_team_meeting"),
+        Index("ix_review_thread", "channel_id", "parent_ts"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    meeting_key: str = Field(max_length=16)
+    meeting_at: datetime = _utc()
+    status: str = Field(default="open", max_length=16)  # open, closed
+    opened_by: str = Field(max_length=32)  # a Slack user ID, or "schedule"
+    channel_id: str | None = Field(default=None, max_length=32)
+    parent_ts: str | None = Field(default=None, max_length=32)
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    closed_at: datetime | None = _utc(nullable=True)
+    closed_by: str | None = Field(default=None, max_length=32)
+    summary_delivery_id: int | None = Field(default=None, foreign_key="delivery.id")
+    summary_thread_ts: str | None = Field(default=None, max_length=32)
+    summary_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class ReviewItem(SQLModel, table=True):
+    """A KPI on a review's agenda, in thread order; `relevance` names why it is up for the
+    relevance question (comma-separated: stale, vanity, due), empty when it is not."""
+
+    __tablename__ = "review_item"
+    __table_args__ = (UniqueConstraint("review_id", "kpi_id", name="uq_review_item_kpi"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id")
+    kpi_id: int = Field(foreign_key="kpi.id")
+    position: int
+    relevance: str = Field(default="", max_length=64)
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class ReviewComment(SQLModel, table=True):
+    """Commentary on a KPI in a review: from the modal, or a reply typed in the thread."""
+
+    __tablename__ = "review_comment"
+    __table_args__ = (UniqueConstraint("review_id", "message_ts", name="uq_review_comment_ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi.id")
+    author: str = Field(max_length=32)
+    text: str = Field(sa_type=Text)
+    source: str = Field(max_length=16)  # modal, thread
+    message_ts: str | None = Field(default=None, max_length=32)  # the thread reply, if any
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class ReviewDecision(SQLModel, table=True):
+    """Keep, adjust (with the target before and after) or retire a KPI, with the reason."""
+
+    __tablename__ = "review_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    kpi_id: int = Field(foreign_key="kpi.id", index=True)
+    outcome: str = Field(max_length=16)  # keep, adjust, retire
+    reason: str = Field(sa_type=Text)
+    target_before: str | None = Field(default=None, max_length=100)
+    target_after: str | None = Field(default=None, max_length=100)
+    decided_by: str = Field(max_length=32)
+    decided_at: datetime = _utc()
+
+
+class ActionItem(SQLModel, table=True):
+    """Something someone agreed to do, usually in a review; open until marked done."""
+
+    __tablename__ = "action_item"
+    __table_args__ = (Index("ix_action_item_team_status", "team_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id", index=True)
+    kpi_id: int | None = Field(default=None, foreign_key="kpi.id")
+    text: str = Field(sa_type=Text)
+    owner_user_id: str = Field(max_length=32, index=True)
+    due_date: date | None = None
+    status: str = Field(default="open", max_length=16)  # open, done
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _utc()
+    done_at: datetime | None = _utc(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
