@@ -35,6 +35,7 @@ STATUS_EMOJI = {
     Status.NO_DATA: ":white_circle:",
 }
 TREND_ARROW = {Trend.IMPROVING: "↗", Trend.WORSENING: "↘", Trend.FLAT: "→", Trend.UNKNOWN: ""}
+REPORTING = {"late": ":hourglass: value late", "owner away": ":palm_tree: owner away"}
 TONE_EMOJI = {"ok": ":white_check_mark:", "info": "", "warn": ":warning:", "error": ":x:"}
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
 MAX_BLOCKS = 48  # Slack allows 50 blocks in a message
@@ -119,6 +120,7 @@ def kpi_line(row: KpiRow) -> str:
         f"{STATUS_EMOJI[row.status]} *{esc(row.name)}* `{row.key}` — {latest}{period} {trend}"
         f"\n    target {esc(row.target)} · <@{row.owner}> · {row.cadence}"
         + (f" · {esc(row.team)}" if row.team else "")
+        + (f" · {REPORTING[row.reporting]}" if row.reporting in REPORTING else "")
     )
 
 
@@ -147,7 +149,8 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
         + (f" ({esc(row.latest_period)})" if row.latest_period else ""),
         f"*Target*\n{esc(row.target)}"
         + (f" from {esc(result.baseline)}" if result.baseline else ""),
-        f"*Status*\n{status_text(row.status)} {TREND_ARROW[row.trend]}",
+        f"*Status*\n{status_text(row.status)} {TREND_ARROW[row.trend]}"
+        + (f"\n{REPORTING[row.reporting]}" if row.reporting in REPORTING else ""),
         f"*Owner*\n<@{row.owner}>",
         f"*Cadence*\n{row.cadence}, {row.indicator} indicator",
         f"*Goal*\n{esc(row.goal) if row.goal else '_none: which goal does this serve?_'}",

@@ -77,6 +77,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--team", help="only this team's KPIs and goals")
     check.set_defaults(run=_check)
+
+    jobs = sub.add_parser("jobs", help="run scheduled work by hand")
+    jobs_sub = jobs.add_subparsers(title="jobs commands", metavar="COMMAND")
+    run_job = jobs_sub.add_parser(
+        "run", help="run one job (reminders) once as of now or --now, then exit"
+    )
+    run_job.add_argument("job", help="the job to run: reminders")
+    run_job.add_argument(
+        "--now",
+        type=_moment,
+        help="run as of this moment, ISO-8601 with an offset (2026-11-30T15:00:00Z)",
+    )
+    run_job.set_defaults(run=_run_job)
     return parser
 
 
@@ -180,6 +193,42 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     for line in report.lines():
         print(line)
     return 1 if report.broken else 0
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO-8601 moment; expected one like 2026-11-30T15:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' has no UTC offset; add one, like 2026-11-30T10:00:00-05:00 or ...Z"
+        )
+    return moment.astimezone(UTC)
+
+
+def _run_job(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.jobs import registry  # keeps other commands free of Slack imports
+    from bot.runtime import Runtime
+    from bot.slack_client import make_client
+
+    jobs = registry()
+    job = jobs.get(args.job)
+    if job is None:
+        raise CliError(f"there is no job '{args.job}'; jobs: {', '.join(sorted(jobs))}.")
+    if settings.slack_bot_token is None:
+        raise CliError(
+            "jobs talk to Slack: set SLACK_BOT_TOKEN (see README: Create the Slack app)."
+        )
+    now: datetime = args.now or _now()
+    engine = _engine(settings)
+    runtime = Runtime(
+        settings=settings, engine=engine, client=make_client(settings), clock=lambda: now
+    )
+    print(job(runtime, now))
+    return 0
 
 
 if __name__ == "__main__":

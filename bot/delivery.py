@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals
+from bot import blocks, modals, reminders
 from bot.runtime import Failure, Runtime
 from charts import kpi_chart
 from commands.forms import form_choices
@@ -56,6 +56,7 @@ def deliver(
         reply(respond, card_with_chart(rt, outcome, channel_id=channel_id))
     else:
         reply(respond, blocks.render(outcome))
+        reminders.after_logged(rt, outcome)
 
 
 def card_with_chart(rt: Runtime, card: KpiCard, *, channel_id: str | None) -> blocks.Message:

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from bot.settings import Settings
-from commands.context import CommandError, Context, Policy
+from commands.context import CommandError, Context, Policy, ReminderDefaults
 from core.health import Limits
 from storage import repo
 from storage.db import session_scope
@@ -33,6 +33,15 @@ def policy_from(settings: Settings) -> Policy:
         limits=Limits(per_owner=settings.max_kpis_per_owner, per_team=settings.max_kpis_per_team),
         at_risk_band=settings.at_risk_band,
         timezone=settings.timezone,
+        reminders=ReminderDefaults(
+            reminder_time=settings.reminder_time,
+            working_hours=settings.working_hours,
+            workdays=frozenset(settings.workdays),
+            follow_up_after=settings.follow_up_after,
+            max_reminders=settings.max_reminders,
+            catch_up=settings.reminder_catch_up,
+            snooze_later=settings.snooze_later,
+        ),
     )
 
 

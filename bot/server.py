@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -29,8 +30,21 @@ def serve(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
         )
     rt = Runtime(settings=settings, engine=engine, client=make_client(settings))
     app = build_app(rt)
-    if not scheduler:
+    clock = None
+    if scheduler:
+        from bot.jobs import scheduler as jobs_scheduler
+
+        clock = jobs_scheduler.start(rt)  # scheduled work runs on its own threads
+    else:
         log.info("scheduled work is off (--no-scheduler)")
+    try:
+        _serve_requests(settings, engine, app)
+    finally:
+        if clock is not None:
+            clock.shutdown(wait=False)
+
+
+def _serve_requests(settings: Settings, engine: Engine, app: Any) -> None:
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -7,13 +7,21 @@ A bad value stops start-up with one line that names the variable and says what i
 from __future__ import annotations
 
 import re
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///kpibot.sqlite3"
@@ -55,6 +63,28 @@ class Settings(BaseSettings):
     admins: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="KPIBOT_ADMINS")
     listener_workers: int = Field(24, ge=1, le=256, validation_alias="KPIBOT_LISTENER_WORKERS")
     log_level: str = Field("INFO", validation_alias="KPIBOT_LOG_LEVEL")
+    # Reminders: a team's own settings override the first three (and the working hours/days).
+    reminder_time: Annotated[time, NoDecode] = Field(
+        time(10), validation_alias="KPIBOT_REMINDER_TIME"
+    )
+    follow_up_after: Annotated[timedelta, NoDecode] = Field(
+        timedelta(days=1), validation_alias="KPIBOT_FOLLOW_UP_AFTER"
+    )
+    max_reminders: int = Field(2, ge=1, le=10, validation_alias="KPIBOT_MAX_REMINDERS")
+    reminder_catch_up: Annotated[timedelta, NoDecode] = Field(
+        timedelta(hours=12), validation_alias="KPIBOT_REMINDER_CATCH_UP"
+    )
+    snooze_later: Annotated[timedelta, NoDecode] = Field(
+        timedelta(hours=3), validation_alias="KPIBOT_SNOOZE_LATER"
+    )
+    reminder_interval: int = Field(60, ge=10, le=3600, validation_alias="KPIBOT_REMINDER_INTERVAL")
+    delivery_lease: Annotated[timedelta, NoDecode] = Field(
+        timedelta(minutes=5), validation_alias="KPIBOT_DELIVERY_LEASE"
+    )
+    delivery_workers: int = Field(4, ge=1, le=32, validation_alias="KPIBOT_DELIVERY_WORKERS")
+    timezone_refresh: Annotated[timedelta, NoDecode] = Field(
+        timedelta(days=7), validation_alias="KPIBOT_TIMEZONE_REFRESH"
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -92,6 +122,36 @@ class Settings(BaseSettings):
     @classmethod
     def _parse_workdays(cls, value: object) -> object:
         return parse_workdays(value) if isinstance(value, str) else value
+
+    @field_validator("reminder_time", mode="before")
+    @classmethod
+    def _parse_reminder_time(cls, value: object) -> object:
+        return parse_clock_time(value) if isinstance(value, str) else value
+
+    @field_validator(
+        "follow_up_after",
+        "reminder_catch_up",
+        "snooze_later",
+        "delivery_lease",
+        "timezone_refresh",
+        mode="before",
+    )
+    @classmethod
+    def _parse_duration(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        smallest = _SMALLEST_DURATION[str(info.field_name)]
+        return parse_duration(value, at_least=smallest)
+
+    @model_validator(mode="after")
+    def _reminder_time_in_working_hours(self) -> Settings:
+        start, end = self.working_hours
+        if not start <= self.reminder_time < end:
+            raise ValueError(
+                f"KPIBOT_REMINDER_TIME {self.reminder_time:%H:%M} is outside KPIBOT_WORKING_HOURS "
+                f"({start:%H:%M}-{end:%H:%M}); pick a time inside them"
+            )
+        return self
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -154,6 +214,45 @@ def parse_working_hours(text: str) -> tuple[time, time]:
     if end <= start:
         raise ValueError(f"'{text}' ends before it starts; {expected}")
     return start, end
+
+
+_SMALLEST_DURATION = {
+    "follow_up_after": timedelta(minutes=10),
+    "reminder_catch_up": timedelta(0),
+    "snooze_later": timedelta(minutes=5),
+    "delivery_lease": timedelta(seconds=30),
+    "timezone_refresh": timedelta(hours=1),
+}
+_DURATION = re.compile(r"(\d+)\s*([dhms])")
+
+
+def parse_clock_time(text: str) -> time:
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f"'{text}' is not a time of day; expected one like 10:00 or 09:30")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_duration(text: str, *, at_least: timedelta = timedelta(0)) -> timedelta:
+    """'24h', '1d', '90m', '1d12h', '30s' -> a timedelta of at least `at_least`."""
+    cleaned = text.strip().lower().replace(" ", "")
+    expected = "expected a duration like 24h, 1d, 90m or 1d12h"
+    if not cleaned or _DURATION.sub("", cleaned):
+        raise ValueError(f"'{text}' is not a duration; {expected}")
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    seconds = sum(int(n) * units[unit] for n, unit in _DURATION.findall(cleaned))
+    duration = timedelta(seconds=seconds)
+    if duration < at_least:
+        raise ValueError(f"'{text}' is too short; use at least {_show_duration(at_least)}")
+    return duration
+
+
+def _show_duration(duration: timedelta) -> str:
+    seconds = int(duration.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def parse_workdays(text: str) -> tuple[int, ...]:

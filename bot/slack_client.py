@@ -17,6 +17,12 @@ log = logging.getLogger(__name__)
 METHOD_SCOPES: dict[str, str | None] = {
     "auth.test": None,  # Bolt checks the token at start-up
     "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",  # reminders updated in place once answered
+    "users.info": "users:read",  # timezones of a few people (reminders)
+    "users.list": "users:read",  # timezones of many, in one sweep
+    # Only to check whether a crashed run already posted a reminder, never on the hot path.
+    "conversations.open": "im:write",
+    "conversations.history": "im:history",
     "views.open": None,
     "views.publish": None,
     "files.getUploadURLExternal": "files:write",
@@ -36,18 +42,22 @@ def bot_scopes() -> set[str]:
     return {s for s in METHOD_SCOPES.values() if s} | FEATURE_SCOPES
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, *, wait_out_rate_limits: bool = True) -> WebClient:
     """A WebClient on SLACK_API_URL that waits out HTTP 429 (honouring Retry-After).
 
     Only rate-limit answers are retried: Slack did not act on them. Connection errors are
     not retried blindly, because a request that timed out may still have been carried out
-    (a second chat.postMessage would post twice).
+    (a second chat.postMessage would post twice). Scheduled jobs pass
+    `wait_out_rate_limits=False` and handle 429 themselves, so that a long storm postpones
+    a message instead of failing it after the SDK's retries.
     """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)],
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5)]
+        if wait_out_rate_limits
+        else [],
         logger=log,
     )

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
 from core.health import Limits
+
+
+@dataclass(frozen=True)
+class ReminderDefaults:
+    """How owners are nudged unless their team says otherwise (see core.schedule)."""
+
+    reminder_time: time = time(10)
+    working_hours: tuple[time, time] = (time(9), time(17))
+    workdays: frozenset[int] = frozenset(range(5))
+    follow_up_after: timedelta = timedelta(days=1)
+    max_reminders: int = 2
+    catch_up: timedelta = timedelta(hours=12)
+    snooze_later: timedelta = timedelta(hours=3)
 
 
 @dataclass(frozen=True)
@@ -19,6 +32,7 @@ class Policy:
     limits: Limits = field(default_factory=Limits)
     at_risk_band: float = 0.1
     timezone: str = "UTC"
+    reminders: ReminderDefaults = field(default_factory=ReminderDefaults)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -6,11 +6,12 @@ Queries are batched (one per kind of row, not one per KPI) so lists of thousands
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from charts.series import KpiSeries, Point
 from commands.context import Context
+from commands.reminders import reporting_flags
 from commands.results import GoalNode, KpiRow
 from core.cadence import parse_period
 from core.goals import rollup, tree_order
@@ -106,6 +107,7 @@ def gather(ctx: Context, kpis: Sequence[Kpi], periods: int = HISTORY_PERIODS) ->
     longest = max(_DAYS_PER_PERIOD[k.cadence] for k in kpis) * (periods + 1)
     since = ctx.now.date() - timedelta(days=longest)
     history = repo.measurements_since(ctx.session, [k.id for k in kpis if k.id is not None], since)
+    overdue = reporting_flags(ctx.session, [k.id for k in kpis if k.id is not None])
     facts = []
     for kpi in kpis:
         assert kpi.id is not None
@@ -113,9 +115,8 @@ def gather(ctx: Context, kpis: Sequence[Kpi], periods: int = HISTORY_PERIODS) ->
         team = teams.get(kpi.team_id) if kpi.team_id is not None else None
         goal = goals.get(kpi.goal_id) if kpi.goal_id is not None else None
         assessment = assess_kpi(ctx, kpi, values, goal)
-        facts.append(
-            KpiFacts(kpi, team, goal, values, assessment, _row(kpi, team, goal, values, assessment))
-        )
+        row = replace(_row(kpi, team, goal, values, assessment), reporting=overdue.get(kpi.id))
+        facts.append(KpiFacts(kpi, team, goal, values, assessment, row))
     return facts
 
 

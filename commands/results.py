@@ -35,6 +35,7 @@ class KpiRow:
     trend: Trend
     reason: str
     active: bool = True
+    reporting: str | None = None  # "late" or "owner away" when a value is overdue
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,159 @@
+"""Block Kit for reminder DMs, the lead's late notice, and the skip-a-period form.
+
+Short and friendly: one line of greeting, then each KPI with its last value, target and status
+and two buttons; Snooze at the bottom. Answered KPIs stay in the message, marked as done.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.blocks import STATUS_EMOJI, Block, Message, button, context, section
+from commands.reminder_messages import NudgeItem, ReminderMessage, SkipForm
+from commands.text import esc
+
+MAX_ITEMS = 14  # three blocks each stays within Slack's 50 per message
+SNOOZE_LATER, SNOOZE_TOMORROW = "reminder_snooze_later", "reminder_snooze_tomorrow"
+LOG, SKIP = "reminder_log", "reminder_skip"
+SKIP_VIEW = "reminder_skip"
+
+
+def render(message: ReminderMessage) -> Message:
+    return late_notice(message) if message.kind == "late" else reminder(message)
+
+
+def reminder(message: ReminderMessage) -> Message:
+    items = message.items
+    waiting = message.open_items
+    blocks: list[Block] = [section(_greeting(message))]
+    for item in items[:MAX_ITEMS]:
+        blocks.extend(_item(item, buttons=True))
+    if len(items) > MAX_ITEMS:
+        rest = len(items) - MAX_ITEMS
+        blocks.append(context(f"…and {rest} more: `/kpi mine` shows them all."))
+    if waiting:
+        snooze = {"delivery": message.delivery_id}
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Snooze: later today", SNOOZE_LATER, json.dumps(snooze)),
+                    button("Snooze: tomorrow morning", SNOOZE_TOMORROW, json.dumps(snooze)),
+                ],
+            }
+        )
+        if message.snoozed_until:
+            blocks.append(context(f":alarm_clock: Snoozed until {esc(message.snoozed_until)}."))
+    return Message(text=_fallback(message), blocks=blocks)
+
+
+def late_notice(message: ReminderMessage) -> Message:
+    owners = list(dict.fromkeys(i.owner for i in message.items))
+    who = ", ".join(f"<@{o}>" for o in owners)
+    waiting = message.open_items
+    if waiting:
+        intro = (
+            f":hourglass: Heads-up: {who} hasn't logged "
+            + _names(waiting)
+            + " after the reminders, so it's marked late. A quick nudge may help."
+        )
+    else:
+        intro = f":white_check_mark: All caught up: {who} has answered. Thanks!"
+    blocks: list[Block] = [section(intro)]
+    for item in message.items[:MAX_ITEMS]:
+        blocks.extend(_item(item, buttons=True))
+    text = f"Late KPI values from {', '.join(owners)}" if waiting else "Late KPIs: all caught up"
+    return Message(text=text, blocks=blocks)
+
+
+def _greeting(message: ReminderMessage) -> str:
+    waiting = message.open_items
+    if not waiting:
+        return ":white_check_mark: All done here, thanks!"
+    covering = message.covering_for
+    behalf = (
+        " You're covering for " + ", ".join(f"<@{o}>" for o in covering) + " while they're away."
+        if covering
+        else ""
+    )
+    if len(waiting) == 1:
+        name = f"*{esc(waiting[0].kpi_name)}*"
+        if message.follow_up:
+            return f":wave: Friendly nudge: the value for {name} is still open.{behalf}"
+        return f":wave: Hi! A value for {name} is due.{behalf}"
+    if message.follow_up:
+        return f":wave: Friendly nudge: {len(waiting)} KPI values are still open.{behalf}"
+    return f":wave: Hi! {len(waiting)} KPI values are due.{behalf}"
+
+
+def _names(items: tuple[NudgeItem, ...]) -> str:
+    shown = [f"*{esc(i.kpi_name)}* for {esc(i.period_label)}" for i in items[:3]]
+    more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+    return ", ".join(shown) + more
+
+
+def _item(item: NudgeItem, *, buttons: bool) -> list[Block]:
+    latest = (
+        f"*{esc(item.latest)}*" + (f" ({esc(item.latest_period)})" if item.latest_period else "")
+        if item.latest
+        else "_no value yet_"
+    )
+    line = (
+        f"*{esc(item.kpi_name)}* `{item.kpi_key}` — {esc(item.period_label)}\n"
+        f"Last: {latest} · target {esc(item.target)} · "
+        f"{STATUS_EMOJI[item.status]} {item.status.label}"
+    )
+    out: list[Block] = [section(line)]
+    if item.state == "logged":
+        out.append(context(f":white_check_mark: Logged *{esc(item.logged or '')}*. Thanks!"))
+    elif item.state == "skipped":
+        out.append(context(f":fast_forward: Skipped: {esc(item.skip_reason or '')}"))
+    elif item.state == "closed":
+        out.append(context("_This KPI was retired: no value needed._"))
+    elif buttons:
+        value = str(item.nudge_id)
+        out.append(
+            {
+                "type": "actions",
+                "elements": [
+                    button("Log value", LOG, value, style="primary"),
+                    button("Skip this period", SKIP, value),
+                ],
+            }
+        )
+    return out
+
+
+def _fallback(message: ReminderMessage) -> str:
+    waiting = message.open_items
+    if not waiting:
+        return "All done, thanks!"
+    names = "; ".join(f"{i.kpi_name} for {i.period_label}" for i in waiting[:5])
+    return f"KPI values due: {names}"[:3000]
+
+
+def skip_modal(form: SkipForm, *, channel: str | None) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": SKIP_VIEW,
+        "title": {"type": "plain_text", "text": "Skip this period"},
+        "submit": {"type": "plain_text", "text": "Skip"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"nudge": form.nudge_id, "channel": channel}),
+        "blocks": [
+            section(f"*{esc(form.kpi_name)}* — {esc(form.period_label)}"),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Why is there no value this period?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason",
+                    "multiline": True,
+                    "max_length": 500,
+                    "placeholder": {"type": "plain_text", "text": "e.g. the team was offsite"},
+                },
+            },
+        ],
+    }
