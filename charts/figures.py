@@ -465,13 +465,13 @@ def kpi_figure(series: KpiSeries) -> Figure:
 # --- a team's KPIs ---------------------------------------------------------------------------
 
 
-def team_columns(count: int) -> int:
-    """Columns of the grid: 1, 2 for two or four KPIs (a square), else up to 3."""
+def team_columns(count: int, max_columns: int = theme.TEAM_MAX_COLUMNS) -> int:
+    """Columns of the grid: 1, 2 for two or four KPIs (a square), else up to ``max_columns``."""
     if count <= 1:
         return 1
     if count in (2, 4):
-        return 2
-    return theme.TEAM_MAX_COLUMNS
+        return min(2, max_columns)
+    return max(1, min(theme.TEAM_MAX_COLUMNS, max_columns))
 
 
 def _status_summary(series: Sequence[KpiSeries]) -> str:
@@ -513,8 +513,13 @@ def _header(fig: Figure, title: str, summary: str) -> None:
     )
 
 
-def team_figure(series: Sequence[KpiSeries], title: str) -> Figure:
+def team_figure(
+    series: Sequence[KpiSeries], title: str, *, max_columns: int = theme.TEAM_MAX_COLUMNS
+) -> Figure:
     """A grid of small panels, one per KPI (at most 12, up to 3 columns), each with its status.
+
+    ``max_columns`` narrows the grid: two columns keep the lettering readable when Slack shows
+    the image at phone width (see :data:`charts.theme.DIGEST_MAX_COLUMNS`).
 
     Every panel shows the KPI's name, its latest value and status in the status colour, a status
     bar down its left edge, and the same lines as :func:`kpi_figure`, with fewer ticks.
@@ -538,7 +543,7 @@ def team_figure(series: Sequence[KpiSeries], title: str) -> Figure:
         return fig
 
     shown = list(series[: theme.TEAM_MAX_PANELS])
-    columns = team_columns(len(shown))
+    columns = team_columns(len(shown), max_columns)
     rows = math.ceil(len(shown) / columns)
     width = theme.TEAM_WIDTH[columns]
     height = theme.TEAM_HEADER_HEIGHT + rows * theme.TEAM_PANEL_HEIGHT + theme.TEAM_BOTTOM_MARGIN

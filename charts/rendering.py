@@ -10,6 +10,7 @@ from io import BytesIO
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from charts import theme
 from charts.alt_text import ALT_TEXT_LIMIT, kpi_alt_text, team_alt_text
 from charts.figures import kpi_figure, team_figure
 from charts.series import KpiSeries
@@ -58,6 +59,9 @@ def kpi_chart(series: KpiSeries) -> Chart:
     return render(kpi_figure(series), kpi_alt_text(series))
 
 
-def team_chart(series: Sequence[KpiSeries], title: str) -> Chart:
+def team_chart(
+    series: Sequence[KpiSeries], title: str, *, max_columns: int = theme.TEAM_MAX_COLUMNS
+) -> Chart:
     """A grid of a team's KPIs (:func:`charts.figures.team_figure`) with alt text, as a PNG."""
-    return render(team_figure(series, title), team_alt_text(series, title))
+    figure = team_figure(series, title, max_columns=max_columns)
+    return render(figure, team_alt_text(series, title))

@@ -93,6 +93,9 @@ KPI_MAX_YTICKS: Final = 4
 TEAM_MAX_PANELS: Final = 12  # more KPIs than this are left out (and the chart says so)
 TEAM_MAX_COLUMNS: Final = 3
 TEAM_WIDTH: Final[Mapping[int, float]] = MappingProxyType({1: 4.0, 2: 5.0, 3: 6.0})  # by columns
+# Digests: at most two columns. Slack shows an image about 360 px wide on a phone; at two
+# columns (1000 px) the smallest text (9 pt, 25 px) still reads at 9 px there, at three only 7.5.
+DIGEST_MAX_COLUMNS: Final = 2
 TEAM_HEADER_HEIGHT: Final = 0.5
 TEAM_PANEL_HEIGHT: Final = 1.75
 TEAM_BOTTOM_MARGIN: Final = 0.0
