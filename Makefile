@@ -14,9 +14,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# With Slack tokens (SLACK_BOT_TOKEN in the environment or .env): serve Slack. Without: the
+# local workspace, a stand-in for Slack in the browser with a demo company (kpibot local).
 run: $(STAMP)
-	$(BIN)/kpibot migrate
-	$(BIN)/kpibot serve
+	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -Eqs '^[[:space:]]*(export[[:space:]]+)?SLACK_BOT_TOKEN[[:space:]]*=[[:space:]]*[^[:space:]#]' .env; then \
+		$(BIN)/kpibot migrate && $(BIN)/kpibot serve; \
+	else \
+		echo "No Slack tokens configured (SLACK_BOT_TOKEN): starting the local workspace instead."; \
+		$(BIN)/kpibot local; \
+	fi
 
 migrate: $(STAMP)
 	$(BIN)/kpibot migrate

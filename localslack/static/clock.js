@@ -69,9 +69,9 @@ export class ClockPanel {
     holder.replaceChildren();
     const tz = this.env.tz();
     const picks = [
-      ["Next Monday 09:00", nextMonday(now, tz)],
-      ["Tomorrow 09:00", { ...wallParts(now + 86400, tz), hour: 9, minute: 0 }],
-      ["Friday 15:00", nextWeekday(now, tz, 5, 15)],
+      ["Next Monday 10:30", nextMonday(now, tz)],
+      ["Tomorrow 10:30", { ...wallParts(now + 86400, tz), hour: 10, minute: 30 }],
+      ["Friday 16:00", nextWeekday(now, tz, 5, 16)],
     ];
     for (const [text, parts] of picks) {
       const button = document.createElement("button");
@@ -146,5 +146,5 @@ function nextWeekday(now, tz, weekday, hour) {
 }
 
 function nextMonday(now, tz) {
-  return nextWeekday(now, tz, 1, 9);
+  return { ...nextWeekday(now, tz, 1, 10), minute: 30 };
 }

@@ -1,0 +1,175 @@
+"""The local workspace in a real browser: headless Chromium drives the page `kpibot local` opens,
+with the real kpibot behind it over HTTP and the demo company in the database.
+
+A person types `/kpi log ...` and sees the reply; opens the Home tab, presses "Log value",
+submits the modal and sees the confirmation; and, once kpibot has a reminders job, runs
+Monday's scheduled work from the clock control, opens the reminder DM, presses "Log value" there
+and submits. Each test leaves a screenshot in test-artifacts/ and prints its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.local import demo
+from bot.local.jobs import registered_jobs
+from bot.local.stack import LocalStack
+from bot.settings import load_settings
+from storage import repo
+from storage.db import session_scope
+from tests.e2e.browser import OutsideRequests, launched, page_context, screenshot
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+pytestmark = pytest.mark.e2e
+LEO, SAM = "U0DEMOLEO", "U0DEMOSAM"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with launched() as running:
+        yield running
+
+
+@pytest.fixture
+def stack(engine: Engine) -> Iterator[LocalStack]:
+    with LocalStack(load_settings(env_file=None), engine) as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, stack: LocalStack) -> Iterator[Page]:
+    from playwright.sync_api import expect
+
+    with page_context(browser) as (context, outside):
+        errors: list[str] = []
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(stack.url)
+        expect(page.locator("#team-name")).to_have_text(demo.TEAM_NAME)
+        yield page
+        assert errors == [], f"the page threw: {errors}"
+        _no_outside(outside)
+
+
+def _no_outside(outside: OutsideRequests) -> None:
+    assert outside.refused == [], f"the page tried to leave 127.0.0.1: {outside.refused}"
+
+
+def act_as(page: Page, user_id: str) -> None:
+    from playwright.sync_api import expect
+
+    page.select_option("#user-select", user_id)
+    expect(page.locator("#user-select")).to_have_value(user_id)
+
+
+def type_in(page: Page, text: str) -> None:
+    box = page.locator("#composer textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_kpi_log_typed_in_a_channel_gets_its_reply(
+    page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    act_as(page, LEO)
+    page.click("a[data-conversation=C0DEMOSALES]")
+    expect(page.locator("#conversation-title")).to_have_text("# sales")
+    type_in(page, "/kpi log pipeline 3.2M strong week <!channel>")
+    reply = page.locator(".message.ephemeral").filter(has_text="Logged")
+    expect(reply).to_contain_text("Logged $3.2M for Qualified pipeline")
+    expect(reply).to_contain_text("Only visible to you")
+    expect(reply).to_contain_text("strong week <!channel>")  # escaped by kpibot, shown as typed
+    expect(reply.locator(".mention.special")).to_have_count(0)  # and it pings nobody
+    expect(page.locator("#composer textarea")).to_have_value("")
+
+    type_in(page, "/kpi show pipeline")
+    card = page.locator(".message.ephemeral").filter(has_text="Recent values")
+    expect(card.locator(".section-fields")).to_contain_text("Target")
+    expect(card.locator("img.block-image-img")).to_be_visible()  # the chart, uploaded to Slack
+    assert card.locator("img.block-image-img").evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "browser-kpi-log-in-channel", capsys)
+
+
+def test_home_tab_log_value_modal_is_submitted_and_confirmed(
+    page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("#app-tabs .tab.active")).to_have_text("Home")
+    home = page.locator("#home-pane")
+    expect(home).to_contain_text("Your KPIs")
+    expect(home).to_contain_text("Grow ARR from $8M to $12M")  # the goal tree
+    home.get_by_role("button", name="Log value").first.click()
+
+    modal = page.locator(".modal")
+    expect(modal.locator("h2")).to_have_text("Log value")
+    modal.locator("[data-action-id=value]").fill("12 apples")
+    modal.get_by_role("button", name="Log").click()
+    expect(modal.locator(".input-error")).to_be_visible()  # kpibot's field error, in place
+
+    modal.locator("[data-action-id=value]").fill("301k")
+    modal.locator("[data-action-id=note]").fill("two renewals & one upsell")
+    screenshot(page, "browser-log-value-modal", capsys)
+    modal.get_by_role("button", name="Log").click()
+    expect(modal).to_contain_text("Logged $301k for New ARR booked")
+    expect(modal).to_contain_text("Note: two renewals & one upsell")
+    screenshot(page, "browser-log-value-confirmed", capsys)
+    modal.get_by_role("button", name="Done").click()
+    expect(page.locator("#modal-layer")).to_be_hidden()
+
+    with session_scope(stack.engine) as session:
+        kpi = repo.get_kpi(session, "new-arr")
+        assert kpi is not None
+        assert repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0].value == 301_000
+
+
+def test_monday_reminder_dm_log_value_from_the_clock_control(
+    page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    if "reminders" not in registered_jobs():
+        pytest.skip("kpibot has no reminders job yet: nothing to run as of Monday")
+    act_as(page, SAM)
+    page.click("a[data-conversation=C0DEMOMRKT]")
+    page.click("#clock-button")
+    panel = page.locator("#clock-panel")
+    expect(panel.locator(".job")).to_contain_text(["reminders"])
+    panel.locator("#clock-at").fill(_next_monday(stack.now(), "Europe/Berlin"))
+    panel.locator("#clock-run").click()
+    expect(panel.locator("#clock-results")).to_contain_text("reminders:")
+    expect(page.locator("#clock-button")).to_contain_text("(moved)")
+    page.click("#clock-close")
+
+    app = page.locator("a[data-conversation=app]")
+    expect(app).to_have_class("conversation unread")
+    app.click()
+    page.locator("#app-tabs .tab", has_text="Messages").click()
+    reminder = page.locator(".message").filter(has_text="Marketing-qualified leads")
+    expect(reminder).to_contain_text("due")
+    screenshot(page, "browser-reminder-dm", capsys)
+    reminder.get_by_role("button", name="Log value").first.click()
+
+    modal = page.locator(".modal")
+    expect(modal.locator("h2")).to_have_text("Log value")
+    modal.locator("[data-action-id=value]").fill("97")
+    modal.get_by_role("button", name="Log").click()
+    expect(modal).to_contain_text("Logged 97 leads for Marketing-qualified leads")
+    screenshot(page, "browser-reminder-logged", capsys)
+
+
+def _next_monday(now: datetime, tz: str) -> str:
+    """10:30 on the next Monday in `tz`, as the clock control's input takes it."""
+    local = now.astimezone(ZoneInfo(tz))
+    monday = local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)
+    return f"{monday.isoformat()}T10:30"
