@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled work")
     serve.set_defaults(run=_serve)
 
+    local = sub.add_parser(
+        "local", help="try kpibot without Slack: a local workspace with a demo company"
+    )
+    local.add_argument("--port", type=int, default=3100, help="the page's port (default 3100)")
+    local.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    local.add_argument(
+        "--fresh", action="store_true", help="delete the local database and seed the demo again"
+    )
+    local.set_defaults(run=_local)
+
     sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(
         run=_migrate
     )
@@ -127,6 +137,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     serve(settings, engine, scheduler=not args.no_scheduler)
     return 0
+
+
+def _local(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.local.run import run_local  # keeps other commands free of the local workspace
+
+    try:
+        return run_local(
+            settings, port=args.port, open_browser=not args.no_browser, fresh=args.fresh
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def _import_config(args: argparse.Namespace, settings: Settings) -> int:
