@@ -41,6 +41,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from bot import reminder_blocks
+from bot.jobs.lease import BatchLease, LeaseLost, RateLimited, retry_after
 from bot.jobs.timezones import refresh_timezones
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -127,16 +128,6 @@ class RunReport:
         return out
 
 
-class _RateLimited(RuntimeError):  # refresh_timezones catches it as a RuntimeError
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
-
-
-class _LeaseLost(Exception):
-    pass
-
-
 def worker_name() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -197,7 +188,7 @@ class ReminderJob:
 
     def _refresh_timezones(self, now: datetime) -> str | None:
         return refresh_timezones(
-            self.engine, self._call, now=now, max_age=self.config.timezone_max_age
+            self.engine, self.client, self._call, now=now, max_age=self.config.timezone_max_age
         )
 
     # --- sending -------------------------------------------------------------------------------
@@ -240,7 +231,14 @@ class ReminderJob:
             with session_scope(self.engine) as session:
                 rows = [Row(c.id, c.kind, c.recipient, c.payload) for c in batch]
                 rendered = messages(session, rows, now=claimed_at, policy=self.policy, sending=True)
-            lease = _Lease(self, owner, [c.id for c in batch], claimed_at + self.config.lease)
+            lease = BatchLease(
+                self.engine,
+                owner,
+                [c.id for c in batch],
+                expires=claimed_at + self.config.lease,
+                length=self.config.lease,
+                clock=self.clock,
+            )
             for claimed in batch:
                 self._deliver(claimed, rendered.get(claimed.id), owner, lease, report)
                 lease.done(claimed.id)
@@ -250,7 +248,7 @@ class ReminderJob:
         c: Claimed,
         message: ReminderMessage | None,
         owner: str,
-        lease: _Lease,
+        lease: BatchLease,
         report: RunReport,
     ) -> None:
         if message is None:
@@ -259,27 +257,32 @@ class ReminderJob:
             return
         try:
             if c.taken_over:
-                found = self._find_posted(c, lease, report)
+                try:
+                    found = self._find_posted(c, lease, report)
+                except RateLimited:  # cannot check now: keep the lease, the next holder checks
+                    report.in_doubt += 1
+                    return
                 if found is not None:
                     self._finish(outbox.mark_sent, c, owner, channel=found[0], ts=found[1])
                     report.found_already_sent += 1
                     return
             rendered = reminder_blocks.render(message)
             response = self._call(
-                "chat_postMessage",
+                lambda: self.client.chat_postMessage(
+                    channel=c.recipient,
+                    text=rendered.text,
+                    blocks=rendered.blocks,
+                    metadata={"event_type": EVENT_TYPE, "event_payload": {"key": c.key}},
+                    unfurl_links=False,
+                    unfurl_media=False,
+                ),
                 lease=lease,
                 report=report,
-                channel=c.recipient,
-                text=rendered.text,
-                blocks=rendered.blocks,
-                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": c.key}},
-                unfurl_links=False,
-                unfurl_media=False,
             )
-        except _LeaseLost:
+        except LeaseLost:
             report.lost_lease += 1
             return
-        except _RateLimited as limited:
+        except RateLimited as limited:
             retry_at = self.clock() + timedelta(seconds=limited.retry_after)
             self._finish(outbox.release, c, owner, retry_at=retry_at, reason="rate limited")
             report.postponed += 1
@@ -306,20 +309,25 @@ class ReminderJob:
         else:
             report.lost_lease += 1
 
-    def _find_posted(self, c: Claimed, lease: _Lease, report: RunReport) -> tuple[str, str] | None:
+    def _find_posted(
+        self, c: Claimed, lease: BatchLease, report: RunReport
+    ) -> tuple[str, str] | None:
         """The message an interrupted run posted for this delivery, if Slack has it."""
         try:
             channel = c.recipient
             if channel.startswith(("U", "W")):
-                opened = self._call("conversations_open", lease=lease, report=report, users=channel)
+                opened = self._call(
+                    lambda: self.client.conversations_open(users=c.recipient),
+                    lease=lease,
+                    report=report,
+                )
                 channel = opened["channel"]["id"]
             history = self._call(
-                "conversations_history",
+                lambda: self.client.conversations_history(
+                    channel=channel, limit=100, include_all_metadata=True
+                ),
                 lease=lease,
                 report=report,
-                channel=channel,
-                limit=100,
-                include_all_metadata=True,
             )
         except SlackApiError as exc:
             log.warning("cannot check whether %s went out (%s)", c.key, exc.response.get("error"))
@@ -333,11 +341,10 @@ class ReminderJob:
 
     def _call(
         self,
-        method: str,
+        request: Callable[[], Any],
         *,
-        lease: _Lease | None = None,
+        lease: BatchLease | None = None,
         report: RunReport | None = None,
-        **arguments: Any,
     ) -> Any:
         """A Web API call that waits out 429s (up to max_wait), renewing the lease as it goes."""
         waited = 0.0
@@ -345,49 +352,21 @@ class ReminderJob:
             if lease is not None:
                 lease.keep()
             try:
-                return getattr(self.client, method)(**arguments)
+                return request()
             except SlackApiError as exc:
                 if exc.response.status_code != 429:
                     raise
-                retry_after = _retry_after(exc)
-                if waited + retry_after > self.config.max_wait:
-                    raise _RateLimited(retry_after) from None
-                waited += retry_after
+                wait = retry_after(exc)
+                if waited + wait > self.config.max_wait:
+                    raise RateLimited(wait) from None
+                waited += wait
                 if report is not None:
-                    report.waited += retry_after
-                self.sleep(retry_after)
+                    report.waited += wait
+                self.sleep(wait)
 
     def _finish(self, outcome: Callable[..., bool], c: Claimed, owner: str, **kw: Any) -> bool:
         with session_scope(self.engine) as session:
             return outcome(session, c.id, owner, now=self.clock(), **kw)
-
-
-class _Lease:
-    """The lease on one claimed batch, renewed when half of it has run out."""
-
-    def __init__(self, job: ReminderJob, owner: str, ids: list[int], expires: datetime) -> None:
-        self.job, self.owner, self.ids, self.expires = job, owner, set(ids), expires
-
-    def done(self, delivery_id: int) -> None:
-        self.ids.discard(delivery_id)
-
-    def keep(self) -> None:
-        now = self.job.clock()
-        if now < self.expires - self.job.config.lease / 2:
-            return
-        with session_scope(self.job.engine) as session:
-            held = outbox.renew(session, self.ids, self.owner, now=now, lease=self.job.config.lease)
-        lost = self.ids - held
-        self.ids, self.expires = held, now + self.job.config.lease
-        if lost:
-            raise _LeaseLost()
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    try:
-        return max(1.0, float(exc.response.headers.get("Retry-After", "1")))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 def job_config(settings: Settings) -> JobConfig:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
@@ -27,11 +28,16 @@ PAGE = 200  # Slack's advice for users.list
 
 
 def refresh_timezones(
-    engine: Engine, call: Callable[..., Any], *, now: datetime, max_age: timedelta
+    engine: Engine,
+    client: WebClient,
+    call: Callable[[Callable[[], Any]], Any],
+    *,
+    now: datetime,
+    max_age: timedelta,
 ) -> str | None:
-    """Refresh stale timezones with `call(method, **arguments)`; a summary, or None if none
-    was stale. Failures are logged and leave the cache as it was: reminders then use the
-    cached, team or default timezone."""
+    """Refresh stale timezones; a summary, or None if none was stale. `call(request)` runs a
+    request, waiting out 429s. Failures are logged and leave the cache as it was: reminders
+    then use the cached, team or default timezone."""
     with session_scope(engine) as session:
         stale = needing_refresh(session, now=now, max_age=max_age)
     if not stale:
@@ -42,7 +48,8 @@ def refresh_timezones(
             how = f"users.info for {len(stale)} people"
             for user_id in stale:
                 try:
-                    profiles[user_id] = profile_of(call("users_info", user=user_id)["user"])
+                    answer = call(lambda: client.users_info(user=user_id))  # noqa: B023 - called at once
+                    profiles[user_id] = profile_of(answer["user"])
                 except SlackApiError as exc:
                     if exc.response.get("error") != "user_not_found":
                         raise
@@ -50,7 +57,7 @@ def refresh_timezones(
             how = f"users.list for {len(stale)} people"
             cursor: str | None = None
             while True:
-                page = call("users_list", limit=PAGE, cursor=cursor)
+                page = call(lambda: client.users_list(limit=PAGE, cursor=cursor))  # noqa: B023 - called at once
                 profiles.update({m["id"]: profile_of(m) for m in page.get("members", [])})
                 cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
                 if not cursor:
