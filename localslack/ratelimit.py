@@ -63,6 +63,10 @@ class RateLimitPolicy:
     # chat.postMessage: messages per second per channel, and how many may go at once.
     messages_per_second: float = 1.0
     message_burst: int = 3
+    # chat.postMessage across the whole workspace. Slack documents only "several hundred
+    # messages per minute" on top of the per-channel rule, so it is off (None) unless a
+    # caller picks a number; the burst is `burst_seconds` worth, as for the tiers.
+    workspace_messages_per_minute: float | None = None
 
 
 @dataclass
@@ -96,18 +100,30 @@ class RateLimiter:
         key = (method, str(params.get("channel", "")) if method in PER_CHANNEL_METHODS else "")
         now = self.clock()
         with self._lock:
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                capacity, rate = self._shape(method)
-                bucket = _Bucket(capacity=capacity, rate=rate, tokens=capacity, updated=now)
-                self._buckets[key] = bucket
-            elapsed = max(0.0, now - bucket.updated)
-            bucket.tokens = min(bucket.capacity, bucket.tokens + elapsed * bucket.rate)
-            bucket.updated = now
-            if bucket.tokens >= 1.0:
-                bucket.tokens -= 1.0
+            buckets = [self._bucket(key, self._shape(method), now)]
+            workspace_rate = self.policy.workspace_messages_per_minute
+            if method in PER_CHANNEL_METHODS and workspace_rate:
+                rate = workspace_rate / 60.0
+                shape = (max(1.0, rate * self.policy.burst_seconds), rate)
+                buckets.append(self._bucket((method, "*"), shape, now))
+            short = [b for b in buckets if b.tokens < 1.0]
+            if not short:
+                for bucket in buckets:
+                    bucket.tokens -= 1.0
                 return None
-            return max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
+            return max(max(1, math.ceil((1.0 - b.tokens) / b.rate)) for b in short)
+
+    def _bucket(self, key: tuple[str, str], shape: tuple[float, float], now: float) -> _Bucket:
+        """The bucket for `key`, refilled up to `now` (the caller holds the lock)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            capacity, rate = shape
+            bucket = _Bucket(capacity=capacity, rate=rate, tokens=capacity, updated=now)
+            self._buckets[key] = bucket
+        elapsed = max(0.0, now - bucket.updated)
+        bucket.tokens = min(bucket.capacity, bucket.tokens + elapsed * bucket.rate)
+        bucket.updated = now
+        return bucket
 
     def reset(self) -> None:
         with self._lock:
