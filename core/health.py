@@ -16,6 +16,7 @@ GOAL_WITHOUT_DEADLINE     NOTICE    the goal has none but inherits one from a go
 KPI_WITHOUT_TARGET        WARNING   an active KPI has no target
 KPI_WITHOUT_VALUES        WARNING   ``periods_missing >= Limits.missing_periods``
 KPI_WITHOUT_DECISION      NOTICE    an active KPI has no decision (a vanity-metric suspect)
+RELEVANCE_DUE             NOTICE    not re-examined for six months (see core.relevance)
 ========================  ========  ===================================================
 
 Decisions worth knowing:
@@ -93,6 +94,7 @@ class Rule(StrEnum):
     KPI_WITHOUT_TARGET = "kpi_without_target"
     KPI_WITHOUT_VALUES = "kpi_without_values"
     KPI_WITHOUT_DECISION = "kpi_without_decision"  # vanity-metric suspect
+    RELEVANCE_DUE = "relevance_due"  # built by core.relevance.finding
 
 
 class Severity(StrEnum):

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from core.health import Finding, Rule, Severity, mention
+from core.status import format_date
+
 DEFAULT_MONTHS = 6
 DEFAULT_STALE_PERIODS = 3
 
@@ -128,6 +131,25 @@ def agenda(
     checks = [check(kpi, now, rules) for kpi in kpis]
     due = [c for c in checks if c.due]
     return sorted(due, key=lambda c: (not c.stale, not c.vanity, c.examined_at, c.key))
+
+
+def finding(kpi: KpiRelevance, result: RelevanceCheck) -> Finding:
+    """The RELEVANCE_DUE notice of a KPI that is due, for the alignment report."""
+    if result.ever_examined:
+        since = f"since {format_date(result.examined_at.date())}"
+        what = f"has not been re-examined for {result.months_since} months ({since})"
+    else:
+        what = (
+            f"has never been re-examined in the {result.months_since} months since it was created"
+        )
+    return Finding(
+        Rule.RELEVANCE_DUE,
+        Severity.NOTICE,
+        kpi.key,
+        f"KPI '{kpi.name}' {what}; every KPI should be, at least twice a year.",
+        f"Bring it to the team's next review and decide with {mention(kpi.owner)}: keep, adjust "
+        "or retire it (`/kpi review start`).",
+    )
 
 
 def _require_aware(*moments: datetime | None) -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.health import Rule, Severity
 from core.relevance import (
     Flag,
     KpiRelevance,
@@ -15,6 +16,7 @@ from core.relevance import (
     add_months,
     agenda,
     check,
+    finding,
     months_between,
 )
 
@@ -92,3 +94,13 @@ def test_month_arithmetic_clamps_to_the_end_of_short_months() -> None:
 )
 def test_months_between_undoes_add_months(day: date, months: int) -> None:
     assert months_between(day, add_months(day, months)) == months
+
+
+def test_a_due_kpi_becomes_a_notice_with_advice() -> None:
+    never = kpi("a")
+    notice = finding(never, check(never, NOW))
+    assert notice.rule is Rule.RELEVANCE_DUE and notice.severity is Severity.NOTICE
+    assert "never been re-examined in the 22 months" in notice.message
+    assert "<@U0ALICE01>" in notice.advice and "keep, adjust or retire" in notice.advice
+    old = kpi("b", reviewed=datetime(2026, 1, 10, tzinfo=UTC))
+    assert "for 10 months (since 10 Jan 2026)" in finding(old, check(old, NOW)).message
