@@ -1,35 +1,25 @@
 """kpibot's scheduled jobs, as the local workspace's clock control sees them.
 
-The control lists whatever jobs kpibot has and runs them as of a chosen time through the same
-entry point `kpibot jobs run NAME --now ISO` uses. A kpibot without scheduled work has no jobs;
-the control then only moves the clock.
+The control lists the jobs in `bot.jobs.registry()` and runs them as of a chosen time through
+the same entry point `kpibot jobs run NAME --now ISO` uses. With no jobs registered the control
+only moves the clock.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
+from bot.jobs import Job, registry
 from bot.runtime import Runtime
 from localslack.control import JobReport
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[Runtime, datetime], Any]
-
 
 def registered_jobs() -> Mapping[str, Job]:
-    """Every scheduled job kpibot has, by name (none in a kpibot without the jobs module)."""
-    try:
-        module = importlib.import_module("bot.jobs")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bot.jobs":
-            raise
-        return {}  # a kpibot without scheduled work
-    registry: Callable[[], Mapping[str, Job]] = module.registry
+    """Every scheduled job kpibot has, by name."""
     return registry()
 
 

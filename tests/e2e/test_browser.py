@@ -133,6 +133,40 @@ def test_home_tab_log_value_modal_is_submitted_and_confirmed(
         assert repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0].value == 301_000
 
 
+def run_scheduled_work(page: Page, at: str) -> None:
+    """The clock control: run every job as of `at` (the acting person's local time)."""
+    from playwright.sync_api import expect
+
+    page.click("#clock-button")
+    panel = page.locator("#clock-panel")
+    expect(panel.locator(".job").first).to_be_visible()
+    panel.locator("#clock-at").fill(at)
+    panel.locator("#clock-run").click()
+    expect(panel.locator("#clock-results")).to_contain_text("reminders:")
+    expect(panel.locator("#clock-results li.failed")).to_have_count(0)
+    expect(page.locator("#clock-button")).to_contain_text("(moved)")
+    page.click("#clock-close")
+
+
+def log_from_reminder(page: Page, kpi_name: str, value: str) -> None:
+    """Open kpibot's messages, press the reminder's "Log value", submit the modal."""
+    from playwright.sync_api import expect
+
+    app = page.locator("a[data-conversation=app]")
+    expect(app).to_have_class("conversation unread")  # the reminder arrived
+    app.click()
+    page.locator("#app-tabs .tab", has_text="Messages").click()
+    reminder = page.locator(".message").filter(has_text=kpi_name)
+    expect(reminder).to_contain_text("is due")
+    reminder.get_by_role("button", name="Log value").first.click()
+    modal = page.locator(".modal")
+    expect(modal.locator("h2")).to_have_text("Log value")
+    modal.locator("[data-action-id=value]").fill(value)
+    modal.get_by_role("button", name="Log").click()
+    expect(modal).to_contain_text(f"for {kpi_name}")
+    expect(modal).to_contain_text("Logged")
+
+
 def test_monday_reminder_dm_log_value_from_the_clock_control(
     page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -142,34 +176,47 @@ def test_monday_reminder_dm_log_value_from_the_clock_control(
         pytest.skip("kpibot has no reminders job yet: nothing to run as of Monday")
     act_as(page, SAM)
     page.click("a[data-conversation=C0DEMOMRKT]")
-    page.click("#clock-button")
-    panel = page.locator("#clock-panel")
-    expect(panel.locator(".job")).to_contain_text(["reminders"])
-    panel.locator("#clock-at").fill(_next_monday(stack.now(), "Europe/Berlin"))
-    panel.locator("#clock-run").click()
-    expect(panel.locator("#clock-results")).to_contain_text("reminders:")
-    expect(page.locator("#clock-button")).to_contain_text("(moved)")
-    page.click("#clock-close")
-
-    app = page.locator("a[data-conversation=app]")
-    expect(app).to_have_class("conversation unread")
-    app.click()
-    page.locator("#app-tabs .tab", has_text="Messages").click()
-    reminder = page.locator(".message").filter(has_text="Marketing-qualified leads")
-    expect(reminder).to_contain_text("due")
-    screenshot(page, "browser-reminder-dm", capsys)
-    reminder.get_by_role("button", name="Log value").first.click()
-
-    modal = page.locator(".modal")
-    expect(modal.locator("h2")).to_have_text("Log value")
-    modal.locator("[data-action-id=value]").fill("97")
-    modal.get_by_role("button", name="Log").click()
-    expect(modal).to_contain_text("Logged 97 leads for Marketing-qualified leads")
+    run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "10:30"))
+    log_from_reminder(page, "Marketing-qualified leads", "97")
+    expect(page.locator(".modal")).to_contain_text("Logged 97 leads")
     screenshot(page, "browser-reminder-logged", capsys)
+    page.locator(".modal").get_by_role("button", name="Done").click()
+    reminder = page.locator(".message").filter(has_text="Marketing-qualified leads")
+    expect(reminder).to_contain_text("All done")  # kpibot updated its reminder in place
+    expect(reminder.locator(".edited")).to_be_visible()
 
 
-def _next_monday(now: datetime, tz: str) -> str:
-    """10:30 on the next Monday in `tz`, as the clock control's input takes it."""
+def test_the_digest_updates_when_the_reminded_value_is_logged(
+    page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    jobs = registered_jobs()
+    if "reminders" not in jobs or "digests" not in jobs:
+        pytest.skip(f"kpibot needs reminders and digests jobs for this; it has {sorted(jobs)}")
+    act_as(page, SAM)
+    page.click("a[data-conversation=C0DEMOMRKT]")
+    run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "10:30"))
+    digest = page.locator("#messages .message").filter(has_text="Marketing-qualified leads")
+    expect(digest).to_contain_text("missing")
+    expect(digest.locator("img.block-image-img")).to_be_visible()  # the team chart
+
+    log_from_reminder(page, "Marketing-qualified leads", "97")
+    page.locator(".modal").get_by_role("button", name="Done").click()
+    page.click("a[data-conversation=C0DEMOMRKT]")
+    run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "11:00"))
+    expect(digest).to_contain_text("97 leads")
+    expect(digest).not_to_contain_text("missing")
+    expect(digest.locator(".edited")).to_be_visible()
+    assert digest.locator("img.block-image-img").evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "browser-digest-updated", capsys)
+
+
+def _next_monday(now: datetime, tz: str, at: str) -> str:
+    """`at` on the next Monday in `tz` (today, if it is Monday and earlier), for the input."""
     local = now.astimezone(ZoneInfo(tz))
-    monday = local.date() + timedelta(days=(7 - local.weekday()) % 7 or 7)
-    return f"{monday.isoformat()}T10:30"
+    days = (7 - local.weekday()) % 7
+    if days == 0 and local.strftime("%H:%M") >= at:
+        days = 7
+    monday = local.date() + timedelta(days=days)
+    return f"{monday.isoformat()}T{at}"
