@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -76,7 +77,8 @@ def make_workspace(spec: ConfigSpec, clock: Clock) -> Workspace:
     ws = Workspace(team_name=TEAM_NAME, domain=DOMAIN, clock=clock)
     for person in spec.people:
         name = str(person.fields.get("name") or person.key)
-        handle = re.sub(r"[^a-z0-9]+", ".", name.split()[0].lower()).strip(".") or person.key
+        first = unicodedata.normalize("NFKD", name.split()[0]).encode("ascii", "ignore").decode()
+        handle = re.sub(r"[^a-z0-9]+", ".", first.lower()).strip(".") or person.key.lower()
         ws.add_user(
             person.key,
             handle,

@@ -96,6 +96,7 @@ def test_the_workspace_has_the_demo_people_and_a_channel_per_team() -> None:
     assert set(people) == {p.key for p in spec.people}
     assert people["U0DEMOPRIYA"].tz == "Europe/London"
     assert people["U0DEMOMAYA"].real_name == "Maya Okafor"
+    assert people[demo.AWAY].name == "tomas"  # a handle as Slack would make it
     assert people[demo.ADMIN].is_admin
     channels = {c.id: c.name for c in ws.channels}
     assert channels == {

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+TIMEOUT_MS = 30_000  # how long an expectation may wait: generous, never a timing assertion
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -62,9 +63,10 @@ def chromium_path() -> str:
 def launched() -> Iterator[Browser]:
     """Chromium under Playwright, for a whole test session."""
     try:
-        from playwright.sync_api import Error, sync_playwright
+        from playwright.sync_api import Error, expect, sync_playwright
     except ImportError:
         unavailable("Playwright is not installed: pip install -e '.[dev]'")
+    expect.set_options(timeout=TIMEOUT_MS)  # a noisy 2-core machine renders charts slowly
     path = chromium_path()
     with sync_playwright() as playwright:
         try:
@@ -98,7 +100,7 @@ class OutsideRequests:
 @contextmanager
 def page_context(browser: Browser) -> Iterator[tuple[BrowserContext, OutsideRequests]]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
-    context.set_default_timeout(20_000)
+    context.set_default_timeout(TIMEOUT_MS)
     outside = OutsideRequests()
     context.route("**/*", outside)
     try:
