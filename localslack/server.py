@@ -46,8 +46,12 @@ class ServerThread:
         if self._server is not None:
             raise RuntimeError("already started")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+        except OSError:  # the port is taken: say so, and leave no socket behind
+            sock.close()
+            raise
         self.port = sock.getsockname()[1]
         self._socket = sock
         config = uvicorn.Config(

@@ -9,6 +9,8 @@ company when it has no teams yet. Runs until Ctrl-C.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 import webbrowser
 from pathlib import Path
@@ -87,11 +89,18 @@ def run_local(
 
 
 def _open(url: str) -> None:
-    """Open the page in a browser when there is one; say so quietly when there is not."""
-    try:
-        opened = webbrowser.open(url, new=2)
-    except Exception as exc:  # no display, a broken BROWSER setting, ...
-        log.debug("could not open a browser: %s", exc)
-        opened = False
+    """Open the page in a browser where there is a desktop to show it on.
+
+    Without one (a server, a container, SSH) Python would fall back to a text browser such as
+    lynx, which would take over this terminal; then the address printed above is enough."""
+    desktop = sys.platform in ("darwin", "win32") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER")
+    )
+    opened = False
+    if desktop:
+        try:
+            opened = webbrowser.open(url, new=2)
+        except Exception as exc:  # a broken BROWSER setting, ...
+            log.debug("could not open a browser: %s", exc)
     if not opened:
-        print("(No browser could be opened here: open the address above yourself.)")
+        print("(No browser to open here: open the address above yourself.)")

@@ -4,6 +4,7 @@ control, and the command itself started and stopped."""
 from __future__ import annotations
 
 import re
+import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlmodel import select
 from bot.cli import main
 from bot.listeners.slash import COMMAND
 from bot.local import demo
+from bot.local import run as run_module
 from bot.local.jobs import KpibotControl
 from bot.local.run import LOCAL_DATABASE_URL, database_url, forget, run_local
 from bot.local.stack import BOT_EVENTS, MESSAGES_TAB_READ_ONLY
@@ -229,3 +231,51 @@ def _wait_for_url(capsys: pytest.CaptureFixture[str], printed: list[str]) -> str
             return found.group(1)
         threading.Event().wait(0.05)
     raise AssertionError(f"kpibot local printed no address: {''.join(printed)!r}")
+
+
+def test_a_busy_port_makes_kpibot_local_pick_another(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'local.sqlite3'}")
+    settings = load_settings(env_file=None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stop = threading.Event()
+        runner = threading.Thread(
+            target=run_local,
+            args=(settings,),
+            kwargs={"port": port, "open_browser": False, "stop": stop},
+        )
+        runner.start()
+        printed: list[str] = []
+        try:
+            url = _wait_for_url(capsys, printed)
+        finally:
+            stop.set()
+            runner.join(30)
+    assert f"Port {port} is busy" in "".join(printed)
+    assert f":{port}/" not in url
+
+
+def test_no_browser_is_opened_without_a_desktop(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opened: list[str] = []
+
+    def fake_open(url: str, new: int = 0) -> bool:
+        opened.append(url)
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "BROWSER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    run_module._open("http://127.0.0.1:3100/")
+    assert opened == []
+    assert "open the address above yourself" in capsys.readouterr().out
+    monkeypatch.setenv("DISPLAY", ":0")
+    run_module._open("http://127.0.0.1:3100/")
+    assert opened == ["http://127.0.0.1:3100/"]
