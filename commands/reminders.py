@@ -1,6 +1,7 @@
 """Planning reminders: which owner is due which nudge, recorded once in the outbox.
 
-`plan` runs inside one transaction, under the planner lease (see bot.reminders), as of `now`:
+`plan` runs inside one transaction, under the planner lease (see bot.jobs.reminders), as of
+`now`:
 
 1. **New periods.** For every active KPI, each recently closed period with no nudge yet gets
    one as soon as its first reminder moment (core.schedule) has come. Periods that closed
@@ -18,88 +19,86 @@
 Settings: a team's columns (reminder_time, working hours and days, follow_up_minutes,
 max_reminders) override the operator's defaults (Policy.reminders). Times are local to the
 recipient: their Slack timezone, else their team's, else KPIBOT_TIMEZONE.
+
+Rows are read as plain tuples and written in bulk, so a run over 10 000 KPIs stays a few
+statements, and schedule moments shared by many owners are computed once.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
+from sqlmodel import Session, col
 
 from commands.context import Policy
+from commands.reminder_rules import (
+    ANSWERED,
+    AWAY,
+    CLOSED,
+    LATE,
+    LATE_STATE,
+    MISSED,
+    OPEN,
+    REMINDER,
+    SKIPPED,
+    WAITING,
+    TeamSettings,
+    existing_nudges,
+    is_away,
+    logged_periods,
+    person_zone,
+    reporting_flags,
+    team_settings,
+    zone,
+)
 from core.cadence import Period, local_datetime, period_for
 from core.kinds import Cadence
-from core.schedule import (
-    Catch,
-    ReminderRules,
-    WorkingTime,
-    catch_up,
-    first_reminder,
-    next_step,
-)
+from core.schedule import Catch, ReminderRules, WorkingTime, catch_up, first_reminder, next_step
 from storage import outbox, repo
-from storage.models import Kpi, Measurement, Nudge, NudgeMessage, Person, Team
+from storage.models import Kpi, Nudge, NudgeMessage, Person, UTCDateTime
 
-REMINDER, LATE = "reminder", "late"
-OPEN, AWAY, ANSWERED, SKIPPED, LATE_STATE, MISSED, CLOSED = (
-    "open", "away", "answered", "skipped", "late", "missed", "closed",
-)  # fmt: skip
-WAITING = (OPEN, AWAY)
-_LOOKBACK_SLACK = timedelta(days=8)  # the longest run of days off, plus a day of timezones
-_CHUNK = 5000  # IDs per IN (...) list
-
-
-@dataclass(frozen=True)
-class TeamSettings:
-    """A team's reminder settings, its columns over the operator's defaults."""
-
-    tz: ZoneInfo
-    rules: ReminderRules
-    hours: tuple[time, time]
-    days: frozenset[int]
-
-    def working_time(self, tz: ZoneInfo) -> WorkingTime:
-        return WorkingTime(tz, start=self.hours[0], end=self.hours[1], days=self.days)
-
-
-def team_settings(team: Team | None, policy: Policy) -> TeamSettings:
-    d = policy.reminders
-    start = team.working_hours_start if team and team.working_hours_start else d.working_hours[0]
-    end = team.working_hours_end if team and team.working_hours_end else d.working_hours[1]
-    if not start < end:
-        start, end = d.working_hours
-    days = frozenset(int(c) for c in team.workdays) if team and team.workdays else d.workdays
-    follow = team.follow_up_minutes if team and team.follow_up_minutes else None
-    rules = ReminderRules(
-        reminder_time=team.reminder_time if team and team.reminder_time else d.reminder_time,
-        follow_up_after=timedelta(minutes=follow) if follow else d.follow_up_after,
-        max_reminders=team.max_reminders if team and team.max_reminders else d.max_reminders,
-        catch_up=d.catch_up,
-        snooze_later=d.snooze_later,
+__all__ = [  # the planner, and the rules it plans with (re-exported for callers)
+    "ANSWERED",
+    "AWAY",
+    "CLOSED",
+    "LATE",
+    "LATE_STATE",
+    "MISSED",
+    "OPEN",
+    "REMINDER",
+    "SKIPPED",
+    "WAITING",
+    "PlanSummary",
+    "TeamSettings",
+    "is_away",
+    "logged_periods",
+    "person_zone",
+    "plan",
+    "reporting_flags",
+    "team_settings",
+    "zone",
+]
+_NUDGE: Table = Nudge.__table__  # type: ignore[attr-defined]
+_NUDGE_MESSAGE: Table = NudgeMessage.__table__  # type: ignore[attr-defined]
+_UPDATE_NUDGE = (  # one executemany for every nudge a run moved on
+    update(_NUDGE)
+    .where(_NUDGE.c.id == bindparam("nudge_id"))
+    .values(
+        state=bindparam("state"),
+        step=bindparam("step"),
+        reminders_sent=bindparam("reminders_sent"),
+        next_at=bindparam("next_at"),
+        late_at=func.coalesce(bindparam("late_at", type_=UTCDateTime), _NUDGE.c.late_at),
+        lead_delivery_id=func.coalesce(bindparam("lead_delivery_id"), _NUDGE.c.lead_delivery_id),
+        updated_at=bindparam("updated_at"),
     )
-    tz = zone(team.timezone if team else None, policy.tz)
-    return TeamSettings(tz=tz, rules=rules, hours=(start, end), days=days or d.workdays)
-
-
-def zone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
-    if not name:
-        return fallback
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return fallback
-
-
-def person_zone(person: Person | None, team: TeamSettings) -> ZoneInfo:
-    return zone(person.timezone if person else None, team.tz)
-
-
-def is_away(person: Person | None, now: datetime, tz: ZoneInfo) -> bool:
-    return bool(person and person.away_until and person.away_until >= now.astimezone(tz).date())
+)
+_LOOKBACK_SLACK = timedelta(days=8)  # the longest run of days off, plus a day of timezones
 
 
 @dataclass
@@ -123,301 +122,341 @@ class PlanSummary:
         )
 
 
+@dataclass(frozen=True)
+class _Kpi:
+    id: int
+    owner: str
+    team_id: int | None
+    cadence: Cadence
+    created_at: datetime
+    active: bool
+
+
 @dataclass
-class _Outgoing:
-    reminders: dict[str, list[tuple[Nudge, int]]] = field(default_factory=lambda: defaultdict(list))
-    late: dict[tuple[str, datetime], list[Nudge]] = field(default_factory=lambda: defaultdict(list))
+class _Nudge:
+    id: int
+    kpi_id: int
+    period_key: str
+    state: str
+    step: int
+    reminders_sent: int
+    next_at: datetime | None
+    late_at: datetime | None = None
+    lead_delivery_id: int | None = None
+
+
+_KPI_COLUMNS = tuple(
+    col(c)
+    for c in (Kpi.id, Kpi.owner_user_id, Kpi.team_id, Kpi.cadence, Kpi.created_at, Kpi.active)
+)
+_NUDGE_COLUMNS = tuple(
+    col(c)
+    for c in (
+        Nudge.id,
+        Nudge.kpi_id,
+        Nudge.period_key,
+        Nudge.state,
+        Nudge.step,
+        Nudge.reminders_sent,
+        Nudge.next_at,
+    )
+)
+
+
+def plan(session: Session, *, now: datetime, policy: Policy) -> PlanSummary:
+    """Record every reminder due as of ``now`` (see the module docstring); never commits."""
+    planner = _Planner(session, now.astimezone(UTC), policy)
+    active = rows(session, select(*_KPI_COLUMNS).where(col(Kpi.active).is_(True)))
+    kpis = [_Kpi(*row) for row in active]
+    people = _people_for(session, kpis)
+    planner.discover(kpis, people)
+    due_query = select(*_NUDGE_COLUMNS).where(
+        col(Nudge.state).in_(WAITING), col(Nudge.next_at) <= now
+    )
+    away_query = select(*_NUDGE_COLUMNS).where(col(Nudge.state) == AWAY, col(Nudge.next_at) > now)
+    due = [_Nudge(*row) for row in rows(session, due_query)]
+    due += [_Nudge(*row) for row in rows(session, away_query)]
+    by_id = {k.id: k for k in kpis}
+    missing = {n.kpi_id for n in due} - set(by_id)
+    if missing:
+        query = select(*_KPI_COLUMNS).where(col(Kpi.id).in_(missing))
+        by_id.update({row[0]: _Kpi(*row) for row in rows(session, query)})
+    logged = logged_periods(session, [(n.kpi_id, n.period_key) for n in due])
+    changed = []
+    for nudge in due:
+        kpi = by_id.get(nudge.kpi_id)
+        if nudge.state == AWAY and _utc(nudge.next_at or now) > now and planner.away(kpi, people):
+            continue  # nothing to do before they are back
+        planner.walk(nudge, kpi, people, (nudge.kpi_id, nudge.period_key) in logged)
+        changed.append(nudge)
+    planner.write(changed)
+    return planner.summary
 
 
 class _Planner:
     def __init__(self, session: Session, now: datetime, policy: Policy) -> None:
-        self.session, self.now, self.policy = session, now, policy
+        self.session, self.now = session, now
         self.summary = PlanSummary()
-        self.out = _Outgoing()
         self.teams = {t.id: t for t in repo.list_teams(session)}
         self.settings = {tid: team_settings(t, policy) for tid, t in self.teams.items()}
-        self.default_settings = team_settings(None, policy)
+        self.default = team_settings(None, policy)
+        self.reminders: dict[str, list[tuple[_Nudge, int]]] = defaultdict(list)
+        self.late: dict[tuple[str, datetime], list[_Nudge]] = defaultdict(list)
+        self._memo: dict[tuple[Any, ...], datetime] = {}
+        self._periods_memo: dict[tuple[Cadence, TeamSettings], list[Period]] = {}
 
-    def settings_for(self, kpi: Kpi) -> TeamSettings:
-        return self.settings.get(kpi.team_id, self.default_settings)
+    def settings_for(self, kpi: _Kpi) -> TeamSettings:
+        return self.settings.get(kpi.team_id, self.default)
 
     # --- 1. new periods ------------------------------------------------------------------------
 
-    def discover(self, kpis: list[Kpi], people: dict[str, Person]) -> list[Nudge]:
-        candidates: list[tuple[Kpi, Period, TeamSettings, WorkingTime]] = []
+    def discover(self, kpis: list[_Kpi], people: dict[str, Person]) -> None:
+        candidates: list[tuple[_Kpi, Period, TeamSettings, WorkingTime]] = []
         for kpi in kpis:
             team = self.settings_for(kpi)
-            recipient = self._recipient_person(people.get(kpi.owner_user_id), people, team)
+            recipient = self._recipient(people.get(kpi.owner), people, team)
             work = team.working_time(person_zone(recipient, team))
             candidates.extend((kpi, p, team, work) for p in self._recent_periods(kpi, team))
-        known = _existing_nudges(self.session, [(k.id or 0, p.key) for k, p, _, _ in candidates])
-        created = []
+        known = existing_nudges(self.session, [(k.id, p.key) for k, p, _, _ in candidates])
+        rows = []
         for kpi, period, team, work in candidates:
-            assert kpi.id is not None
             if (kpi.id, period.key) in known:
                 continue
-            first = first_reminder(period.due_at(team.tz), work, team.rules)
-            if _utc(first) > self.now:
-                continue
-            nudge = Nudge(
-                kpi_id=kpi.id,
-                period_key=period.key,
-                period_start=period.start,
-                state=OPEN,
-                next_at=first,
-                created_at=self.now,
-                updated_at=self.now,
-            )
-            self.session.add(nudge)
-            created.append(nudge)
-        self.session.flush()
-        self.summary.nudges_created = len(created)
-        return created
+            first = self._first(self._closes(period, team), work, team.rules)
+            if _utc(first) <= self.now:
+                rows.append(_new_nudge(kpi.id, period, first, self.now))
+        if rows:
+            self.session.execute(insert(_NUDGE), rows)
+        self.summary.nudges_created = len(rows)
 
-    def _lookback(self, rules: ReminderRules) -> timedelta:
-        return _LOOKBACK_SLACK + rules.follow_up_after * rules.steps + rules.catch_up
-
-    def _recent_periods(self, kpi: Kpi, team: TeamSettings) -> Iterable[Period]:
-        oldest_close = self.now - self._lookback(team.rules)
+    def _recent_periods(self, kpi: _Kpi, team: TeamSettings) -> Iterable[Period]:
         created_day = kpi.created_at.astimezone(team.tz).date()
-        period = period_for(kpi.cadence, self.now, team.tz).previous()
-        while period.end >= created_day and period.due_at(team.tz) >= oldest_close:
-            if kpi.cadence is not Cadence.DAILY or period.start.weekday() in team.days:
-                yield period
-            period = period.previous()
+        for period in self._periods(kpi.cadence, team):
+            if period.end < created_day:
+                return
+            yield period
 
-    def _recipient_person(
+    def _periods(self, cadence: Cadence, team: TeamSettings) -> list[Period]:
+        """The closed periods recent enough to have live steps, newest first (memoized)."""
+        key = (cadence, team)
+        if key not in self._periods_memo:
+            rules = team.rules
+            oldest = self.now - (
+                _LOOKBACK_SLACK + rules.follow_up_after * rules.steps + rules.catch_up
+            )
+            found = []
+            period = period_for(cadence, self.now, team.tz).previous()
+            while self._closes(period, team) >= oldest:
+                if cadence is not Cadence.DAILY or period.start.weekday() in team.days:
+                    found.append(period)
+                period = period.previous()
+            self._periods_memo[key] = found
+        return self._periods_memo[key]
+
+    def _recipient(
         self, owner: Person | None, people: dict[str, Person], team: TeamSettings
     ) -> Person | None:
         if owner and owner.delegate_user_id and is_away(owner, self.now, person_zone(owner, team)):
             return people.get(owner.delegate_user_id)
         return owner
 
+    def away(self, kpi: _Kpi | None, people: dict[str, Person]) -> bool:
+        """Whether a paused nudge's owner is still away with nobody covering."""
+        if kpi is None:
+            return False
+        owner = people.get(kpi.owner)
+        team = self.settings_for(kpi)
+        away = is_away(owner, self.now, person_zone(owner, team))
+        return away and not (owner and owner.delegate_user_id)
+
     # --- 2. due nudges -------------------------------------------------------------------------
 
-    def walk(self, nudge: Nudge, kpi: Kpi | None, people: dict[str, Person], logged: bool) -> None:
+    def walk(
+        self, nudge: _Nudge, kpi: _Kpi | None, people: dict[str, Person], logged: bool
+    ) -> None:
         if kpi is None or not kpi.active:
-            self._close(nudge, CLOSED)
+            nudge.state, nudge.next_at = CLOSED, None
             return
         if logged:
-            self._close(nudge, ANSWERED)
+            nudge.state, nudge.next_at = ANSWERED, None
             self.summary.answered += 1
             return
         team = self.settings_for(kpi)
-        owner = people.get(kpi.owner_user_id)
-        owner_tz = person_zone(owner, team)
+        owner = people.get(kpi.owner)
         delegate = None
-        if owner is not None and is_away(owner, self.now, owner_tz):
+        if owner is not None and is_away(owner, self.now, person_zone(owner, team)):
             if not owner.delegate_user_id:
                 self._pause(nudge, owner, team)
                 return
             delegate = owner.delegate_user_id
-        recipient = delegate or kpi.owner_user_id
+        recipient = delegate or kpi.owner
         work = team.working_time(person_zone(people.get(recipient), team))
-        moment = nudge.next_at or self.now
+        moment = _utc(nudge.next_at or self.now)
         if nudge.state == AWAY:  # the owner is back, or has a delegate now
             nudge.state = OPEN
-            moment = min(_utc(moment), _utc(work.next_open(self.now)))
+            moment = min(moment, _utc(work.next_open(self.now)))
         rules = team.rules
         while True:
-            step = nudge.step + 1
             decision = catch_up(moment, self.now, work, rules)
             if decision is Catch.WAIT:
                 nudge.next_at = moment
-                break
-            nudge.step = step
-            if rules.is_late_step(step):
+                return
+            nudge.step += 1
+            if rules.is_late_step(nudge.step):
                 self._late(nudge, kpi, moment, decision, team, recipient)
-                break
+                return
             if decision is Catch.SKIP:
                 self.summary.steps_skipped += 1
-                moment = next_step(moment, work, rules)
+                moment = self._next(moment, work, rules)
                 continue
-            self.out.reminders[recipient].append((nudge, nudge.reminders_sent + 1))
             nudge.reminders_sent += 1
-            following = next_step(moment, work, rules)
+            self.reminders[recipient].append((nudge, nudge.reminders_sent))
+            following = self._next(moment, work, rules)
             if _utc(following) <= self.now:  # caught up late: the delay counts from now
-                following = next_step(self.now, work, rules)
+                following = self._next(self.now, work, rules)
             nudge.next_at = following
-            break
-        nudge.updated_at = self.now
-        self.session.add(nudge)
+            return
 
     def _late(
         self,
-        nudge: Nudge,
-        kpi: Kpi,
+        nudge: _Nudge,
+        kpi: _Kpi,
         moment: datetime,
         decision: Catch,
         team: TeamSettings,
         recipient: str,
     ) -> None:
+        nudge.next_at = None
         if nudge.reminders_sent == 0:  # nobody was ever reminded: too stale to call it late
-            self._close(nudge, MISSED)
+            nudge.state = MISSED
             self.summary.missed += 1
             return
-        nudge.state, nudge.late_at, nudge.next_at = LATE_STATE, moment, None
+        nudge.state, nudge.late_at = LATE_STATE, moment
         self.summary.late += 1
         lead = self.teams[kpi.team_id].lead_user_id if kpi.team_id in self.teams else None
-        if decision is Catch.SEND and lead and lead not in (recipient, kpi.owner_user_id):
+        if decision is Catch.SEND and lead and lead not in (recipient, kpi.owner):
             lead_person = repo.get_person(self.session, lead)
             lead_work = team.working_time(person_zone(lead_person, team))
-            self.out.late[(lead, lead_work.next_open(self.now))].append(nudge)
+            self.late[(lead, _utc(lead_work.next_open(self.now)))].append(nudge)
 
-    def _pause(self, nudge: Nudge, owner: Person, team: TeamSettings) -> None:
+    def _pause(self, nudge: _Nudge, owner: Person, team: TeamSettings) -> None:
         assert owner.away_until is not None
         tz = person_zone(owner, team)
         back = local_datetime(owner.away_until + timedelta(days=1), time(0), tz)
         nudge.state = AWAY
-        nudge.next_at = first_reminder(back, team.working_time(tz), team.rules)
-        nudge.updated_at = self.now
-        self.session.add(nudge)
+        nudge.next_at = _utc(first_reminder(back, team.working_time(tz), team.rules))
         self.summary.paused_away += 1
 
-    def _close(self, nudge: Nudge, state: str) -> None:
-        nudge.state, nudge.next_at, nudge.updated_at = state, None, self.now
-        self.session.add(nudge)
+    # --- memoized schedule arithmetic (many owners share a zone and a period) ----------------
 
-    # --- 3. messages ---------------------------------------------------------------------------
+    def _closes(self, period: Period, team: TeamSettings) -> datetime:
+        key = ("closes", period, team.tz)
+        if key not in self._memo:
+            self._memo[key] = _utc(period.due_at(team.tz))
+        return self._memo[key]
 
-    def write_messages(self) -> None:
+    def _first(self, closes: datetime, work: WorkingTime, rules: ReminderRules) -> datetime:
+        key = ("first", closes, work, rules)
+        if key not in self._memo:
+            self._memo[key] = _utc(first_reminder(closes, work, rules))
+        return self._memo[key]
+
+    def _next(self, moment: datetime, work: WorkingTime, rules: ReminderRules) -> datetime:
+        key = ("next", moment, work, rules)
+        if key not in self._memo:
+            self._memo[key] = _utc(next_step(moment, work, rules))
+        return self._memo[key]
+
+    # --- 3. writing it all down ----------------------------------------------------------------
+
+    def write(self, changed: list[_Nudge]) -> None:
         stamp = f"{self.now:%Y-%m-%dT%H:%MZ}"
-        for recipient, items in sorted(self.out.reminders.items()):
-            delivery_id = _create_unique(
-                self.session,
-                f"reminder:{recipient}:{stamp}",
-                kind=REMINDER,
-                recipient=recipient,
-                due_at=self.now,
-                now=self.now,
-                payload={"nudges": [n.id for n, _ in items]},
+        wanted = [
+            outbox.NewDelivery(
+                f"reminder:{recipient}:{stamp}", REMINDER, recipient, self.now,
+                {"nudges": [n.id for n, _ in items]},
             )
-            for nudge, attempt in items:
-                assert nudge.id is not None
-                self.session.add(
-                    NudgeMessage(nudge_id=nudge.id, attempt=attempt, delivery_id=delivery_id)
-                )
-            self.summary.deliveries += 1
-            self.summary.reminders += len(items)
-        for (lead, due_at), nudges in sorted(self.out.late.items()):
-            delivery_id = _create_unique(
-                self.session,
-                f"late:{lead}:{stamp}",
-                kind=LATE,
-                recipient=lead,
-                due_at=due_at,
-                now=self.now,
-                payload={"nudges": [n.id for n in nudges]},
+            for recipient, items in sorted(self.reminders.items())
+        ] + [
+            outbox.NewDelivery(
+                f"late:{lead}:{stamp}", LATE, lead, due_at, {"nudges": [n.id for n in nudges]}
             )
+            for (lead, due_at), nudges in sorted(self.late.items())
+        ]  # fmt: skip
+        ids = outbox.create_many(self.session, wanted, now=self.now)
+        for delivery in wanted:  # a run earlier in the same minute took the key: add a suffix
+            if delivery.key not in ids:
+                ids[delivery.key] = _create_unique(self.session, delivery, self.now)
+        links = [
+            {"nudge_id": n.id, "attempt": attempt, "delivery_id": ids[f"reminder:{r}:{stamp}"]}
+            for r, items in self.reminders.items()
+            for n, attempt in items
+        ]
+        if links:
+            self.session.execute(insert(_NUDGE_MESSAGE), links)
+        for (lead, _), nudges in self.late.items():
             for nudge in nudges:
-                nudge.lead_delivery_id = delivery_id
-                self.session.add(nudge)
-            self.summary.lead_messages += 1
-        self.session.flush()
+                nudge.lead_delivery_id = ids[f"late:{lead}:{stamp}"]
+        self.summary.deliveries = len(self.reminders)
+        self.summary.reminders = len(links)
+        self.summary.lead_messages = len(self.late)
+        if changed:
+            self.session.execute(_UPDATE_NUDGE, [_changes(n, self.now) for n in changed])
 
 
-def plan(session: Session, *, now: datetime, policy: Policy) -> PlanSummary:
-    """Record every reminder due as of ``now`` (see the module docstring); never commits."""
-    planner = _Planner(session, now, policy)
-    kpis = repo.list_kpis(session, repo.KpiFilter(active=True))
-    people = _people_for(session, kpis)
-    planner.discover(kpis, people)
-    due = list(
-        session.exec(
-            select(Nudge).where(
-                col(Nudge.state).in_(WAITING),
-                col(Nudge.next_at) <= now,
-            )
-        )
-    ) + list(session.exec(select(Nudge).where(Nudge.state == AWAY, col(Nudge.next_at) > now)))
-    by_id = {k.id: k for k in kpis}
-    missing = {n.kpi_id for n in due} - set(by_id)
-    if missing:
-        by_id.update({k.id: k for k in session.exec(select(Kpi).where(col(Kpi.id).in_(missing)))})
-    logged = logged_periods(session, [(n.kpi_id, n.period_key) for n in due])
-    for nudge in due:
-        kpi = by_id.get(nudge.kpi_id)
-        if nudge.state == AWAY and (nudge.next_at or now) > now and not _back(kpi, people, planner):
-            continue  # still away: nothing to do before they are back
-        planner.walk(nudge, kpi, people, (nudge.kpi_id, nudge.period_key) in logged)
-    planner.write_messages()
-    return planner.summary
+def _new_nudge(kpi_id: int, period: Period, first: datetime, now: datetime) -> dict[str, Any]:
+    return {
+        "kpi_id": kpi_id,
+        "period_key": period.key,
+        "period_start": period.start,
+        "state": OPEN,
+        "step": 0,
+        "reminders_sent": 0,
+        "next_at": first,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
-def _back(kpi: Kpi | None, people: dict[str, Person], planner: _Planner) -> bool:
-    """Whether a paused nudge's owner is back (or found a delegate) before the planned date."""
-    if kpi is None:
-        return True
-    owner = people.get(kpi.owner_user_id)
-    team = planner.settings_for(kpi)
-    return not is_away(owner, planner.now, person_zone(owner, team)) or bool(
-        owner and owner.delegate_user_id
-    )
+def _changes(nudge: _Nudge, now: datetime) -> dict[str, Any]:
+    return {
+        "nudge_id": nudge.id,
+        "state": nudge.state,
+        "step": nudge.step,
+        "reminders_sent": nudge.reminders_sent,
+        "next_at": nudge.next_at,
+        "late_at": nudge.late_at,
+        "lead_delivery_id": nudge.lead_delivery_id,
+        "updated_at": now,
+    }
 
 
-def _people_for(session: Session, kpis: list[Kpi]) -> dict[str, Person]:
-    owners = {k.owner_user_id for k in kpis}
-    people = repo.people_by_id(session, owners)
+def _people_for(session: Session, kpis: list[_Kpi]) -> dict[str, Person]:
+    people = repo.people_by_id(session, {k.owner for k in kpis})
     delegates = {p.delegate_user_id for p in people.values() if p.delegate_user_id}
     return people | repo.people_by_id(session, delegates - set(people))
 
 
-def logged_periods(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (KPI, period) pairs have a value, in one query."""
-    wanted = set(pairs)
-    found: set[tuple[int, str]] = set()
-    kpi_ids = sorted({k for k, _ in wanted})
-    keys = {p for _, p in wanted}
-    for chunk in range(0, len(kpi_ids), _CHUNK):
-        query = select(Measurement.kpi_id, Measurement.period_key).where(
-            col(Measurement.kpi_id).in_(kpi_ids[chunk : chunk + _CHUNK]),
-            col(Measurement.period_key).in_(keys),
+def _create_unique(session: Session, delivery: outbox.NewDelivery, now: datetime) -> int:
+    for n in range(2, 100):
+        created = outbox.create(
+            session,
+            key=f"{delivery.key}#{n}",
+            kind=delivery.kind,
+            recipient=delivery.recipient,
+            due_at=delivery.due_at,
+            now=now,
+            payload=delivery.payload,
         )
-        found.update((k, p) for k, p in session.exec(query))
-    return found & wanted
-
-
-def _create_unique(session: Session, key: str, **fields: object) -> int:
-    """Create a delivery under ``key``, or ``key#2``... when a run in the same minute did."""
-    for n in range(1, 100):
-        candidate = key if n == 1 else f"{key}#{n}"
-        created = outbox.create(session, key=candidate, **fields)  # type: ignore[arg-type]
         if created is not None:
             return created
-    raise RuntimeError(f"too many deliveries keyed {key}")
+    raise RuntimeError(f"too many deliveries keyed {delivery.key}")
 
 
-def _existing_nudges(session: Session, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (KPI, period) pairs already have a nudge, in few queries."""
-    found: set[tuple[int, str]] = set()
-    wanted = set(pairs)
-    kpi_ids = sorted({k for k, _ in wanted})
-    keys = {p for _, p in wanted}
-    for chunk in range(0, len(kpi_ids), _CHUNK):
-        query = select(Nudge.kpi_id, Nudge.period_key).where(
-            col(Nudge.kpi_id).in_(kpi_ids[chunk : chunk + _CHUNK]), col(Nudge.period_key).in_(keys)
-        )
-        found.update((k, p) for k, p in session.exec(query))
-    return found & wanted
+def rows(session: Session, query: Executable) -> list[Any]:
+    """Plain result rows (tuples), without building ORM objects."""
+    return list(session.execute(query))
 
 
 def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def reporting_flags(session: Session, kpi_ids: Sequence[int]) -> dict[int, str]:
-    """KPIs whose value is overdue: "late", or "owner away" when the owner is away (so the
-    KPI is not late). A value logged since clears the flag."""
-    if not kpi_ids:
-        return {}
-    rows = session.exec(
-        select(Nudge.kpi_id, Nudge.period_key, Nudge.state).where(
-            col(Nudge.kpi_id).in_(list(kpi_ids)), col(Nudge.state).in_([LATE_STATE, AWAY])
-        )
-    ).all()
-    answered = logged_periods(session, [(k, p) for k, p, _ in rows])
-    flags: dict[int, str] = {}
-    for kpi_id, period_key, state in rows:
-        if (kpi_id, period_key) not in answered and flags.get(kpi_id) != "late":
-            flags[kpi_id] = "late" if state == LATE_STATE else "owner away"
-    return flags

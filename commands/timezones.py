@@ -71,11 +71,11 @@ def store(
     wanted = reminded_people(session)
     asked = wanted & (set(profiles) | set(checked))
     known = repo.people_by_id(session, asked)
+    new = [Person(slack_user_id=u, created_at=now, updated_at=now) for u in asked - set(known)]
     changed = 0
-    for user_id in sorted(asked):
-        person = known.get(user_id) or repo.ensure_person(session, user_id, now)
-        changed += _apply(person, profiles.get(user_id, Profile(None)), now)
-        session.add(person)
+    for person in [*known.values(), *new]:
+        changed += _apply(person, profiles.get(person.slack_user_id, Profile(None)), now)
+    session.add_all(new)  # one batched INSERT at the next flush, not one query per person
     return changed
 
 

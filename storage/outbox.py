@@ -84,6 +84,41 @@ def create(
     return None if row is None else int(row[0])
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    key: str
+    kind: str
+    recipient: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+def create_many(
+    session: Session, deliveries: Sequence[NewDelivery], *, now: datetime
+) -> dict[str, int]:
+    """Record many messages in one statement; {key: ID} of those created. Keys that already
+    existed are left out of the answer, exactly as :func:`create` would return None."""
+    if not deliveries:
+        return {}
+    rows = [
+        {
+            "key": d.key,
+            "kind": d.kind,
+            "recipient": d.recipient,
+            "payload": json.dumps(d.payload, sort_keys=True, default=str),
+            "status": PENDING,
+            "due_at": d.due_at,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for d in deliveries
+    ]
+    statement = _insert(session, _DELIVERY).on_conflict_do_nothing(index_elements=["key"])
+    created = session.execute(statement.returning(_DELIVERY.c.id, _DELIVERY.c.key), rows)
+    return {row.key: int(row.id) for row in created}
+
+
 def claim(
     session: Session,
     *,

@@ -96,6 +96,8 @@ class RunReport:
     lost_lease: int = 0
     waited: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    plan_seconds: float = 0.0  # wall-clock time spent refreshing timezones and planning
+    send_seconds: float = 0.0  # wall-clock time spent draining the outbox
 
     def merge(self, other: RunReport) -> None:
         for name in ("sent", "found_already_sent", "cancelled", "postponed", "in_doubt"):
@@ -120,7 +122,8 @@ class RunReport:
         out.append(
             f"Sent {self.sent} messages ({self.found_already_sent} found already sent by an "
             f"interrupted run), {self.cancelled} no longer needed, {self.postponed} postponed, "
-            f"{len(self.failed)} failed; waited {self.waited:.0f} s for Slack's rate limits."
+            f"{len(self.failed)} failed; waited {self.waited:.0f} s for Slack's rate limits "
+            f"(planning {self.plan_seconds:.1f} s, sending {self.send_seconds:.1f} s)."
         )
         out.extend(f"  failed {key}: {reason}" for key, reason in self.failed)
         if self.in_doubt:
@@ -160,7 +163,10 @@ class ReminderJob:
         )
         report = RunReport()
         self._plan(now, report)
+        planned = time.monotonic()
         self._drain(report)
+        report.plan_seconds = planned - started
+        report.send_seconds = time.monotonic() - planned
         return report
 
     # --- planning ------------------------------------------------------------------------------
@@ -174,7 +180,13 @@ class ReminderJob:
             report.plan_skipped = True
             return
         try:
-            report.timezones = self._refresh_timezones(now)
+            report.timezones = refresh_timezones(
+                self.engine,
+                self.client,
+                lambda request: self._call(request, report=report),
+                now=now,
+                max_age=self.config.timezone_max_age,
+            )
             with session_scope(self.engine) as session:
                 report.planned = plan(session, now=now, policy=self.policy)
                 if self.hooks.planned:
@@ -185,11 +197,6 @@ class ReminderJob:
         finally:
             with session_scope(self.engine) as session:
                 outbox.release_lease(session, PLAN_LEASE, self.worker)
-
-    def _refresh_timezones(self, now: datetime) -> str | None:
-        return refresh_timezones(
-            self.engine, self.client, self._call, now=now, max_age=self.config.timezone_max_age
-        )
 
     # --- sending -------------------------------------------------------------------------------
 
