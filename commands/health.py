@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -68,6 +69,42 @@ def health_report(
         if team is None:
             known = ", ".join(t.key for t in teams.values()) or "none"
             raise LookupError(f"no team has the key '{team_key}' (teams: {known})")
+    kpi_facts, goal_facts = _facts(session, policy, teams, lambda _team: now)
+    if team is not None:
+        kpi_facts = [k for k in kpi_facts if k.team == team.key]
+        goal_facts = [g for g in goal_facts if g.team == team.key]
+    findings = health.check(kpi_facts, goal_facts, policy.limits)
+    return HealthReport(scope=team.name if team else "Company", findings=tuple(findings))
+
+
+def findings_by_team(
+    session: Session, *, policy: Policy, moments: Mapping[str, datetime]
+) -> dict[str, list[Finding]]:
+    """The findings of each team in ``moments`` (team key -> as of when), loaded once."""
+    teams = {t.id: t for t in repo.list_teams(session)}
+    fallback = max(moments.values(), default=None)
+    if fallback is None:
+        return {}
+    kpi_facts, goal_facts = _facts(
+        session, policy, teams, lambda key: moments.get(key or "", fallback)
+    )
+    kpis_of: dict[str, list[health.KpiFacts]] = {key: [] for key in moments}
+    goals_of: dict[str, list[health.GoalFacts]] = {key: [] for key in moments}
+    for k in kpi_facts:
+        if k.team in kpis_of:
+            kpis_of[k.team].append(k)
+    for g in goal_facts:
+        if g.team in goals_of:
+            goals_of[g.team].append(g)
+    return {key: health.check(kpis_of[key], goals_of[key], policy.limits) for key in moments}
+
+
+def _facts(
+    session: Session,
+    policy: Policy,
+    teams: dict[int | None, Team],
+    now_of: Callable[[str | None], datetime],
+) -> tuple[list[health.KpiFacts], list[health.GoalFacts]]:
     goals = {g.id: g for g in repo.list_goals(session)}
     kpis = repo.list_kpis(session, repo.KpiFilter(active=None))
     latest = repo.latest_measurements(session, [k.id for k in kpis if k.id is not None])
@@ -76,17 +113,22 @@ def health_report(
         owner_team = teams.get(kpi.team_id)
         return ZoneInfo(owner_team.timezone) if owner_team and owner_team.timezone else policy.tz
 
+    def team_key(team_id: int | None) -> str | None:
+        return teams[team_id].key if team_id in teams else None
+
     kpi_facts = [
         health.KpiFacts(
             key=k.key,
             name=k.name,
             owner=k.owner_user_id,
-            team=teams[k.team_id].key if k.team_id in teams else None,
+            team=team_key(k.team_id),
             goal=goals[k.goal_id].key if k.goal_id in goals else None,
             has_target=k.target is not None or (k.band_low is not None and k.band_high is not None),
             decision=k.decision,
             active=k.active,
-            periods_missing=periods_missing(k, latest.get(k.id or 0), tz_of(k), now),
+            periods_missing=periods_missing(
+                k, latest.get(k.id or 0), tz_of(k), now_of(team_key(k.team_id))
+            ),
         )
         for k in kpis
     ]
@@ -94,14 +136,10 @@ def health_report(
         health.GoalFacts(
             key=g.key,
             title=g.title,
-            team=teams[g.team_id].key if g.team_id in teams else None,
+            team=team_key(g.team_id),
             deadline=g.deadline,
             parent=goals[g.parent_id].key if g.parent_id in goals else None,
         )
         for g in goals.values()
     ]
-    if team is not None:
-        kpi_facts = [k for k in kpi_facts if k.team == team.key]
-        goal_facts = [g for g in goal_facts if g.team == team.key]
-    findings = health.check(kpi_facts, goal_facts, policy.limits)
-    return HealthReport(scope=team.name if team else "Company", findings=tuple(findings))
+    return kpi_facts, goal_facts

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias
 
+from core.digest_time import parse_digest_time
 from core.kinds import DIRECTION_ALIASES, Cadence, Direction, Indicator, parse_enum
 
 MAX_COMMAND_CHARS = 4000
@@ -134,6 +135,13 @@ class V2momEdit:
 @dataclass(frozen=True)
 class Digest:
     preview: bool = False
+    team: str | None = None  # a team key; None: the channel's team, or the one the caller leads
+
+
+@dataclass(frozen=True)
+class DigestSchedule:
+    team: str | None = None
+    when: str | None = None  # "fri 16:00" (checked), "default", or None to show the schedule
 
 
 Command: TypeAlias = (
@@ -154,6 +162,7 @@ Command: TypeAlias = (
     | V2momShow
     | V2momEdit
     | Digest
+    | DigestSchedule
 )
 
 SUBCOMMANDS: tuple[str, ...] = (
@@ -201,8 +210,10 @@ USAGE: dict[str, str] = {
     "Example: `/kpi away until 2026-12-24 delegate @bob`",
     "back": "`/kpi back` marks you back from being away. Example: `/kpi back`",
     "v2mom": "`/kpi v2mom [edit] [team]` shows or edits a V2MOM. Example: `/kpi v2mom edit sales`",
-    "digest": "`/kpi digest [preview]` sends the KPI digest; `preview` shows it only to you. "
-    "Example: `/kpi digest preview`",
+    "digest": "`/kpi digest [preview] [team:KEY]` posts the team's weekly digest here now; "
+    "`preview` shows it only to you. `/kpi digest schedule DAY HH:MM [team:KEY]` sets when it "
+    "goes out each week (team time; `default` is Monday 09:00). "
+    "Examples: `/kpi digest preview`, `/kpi digest schedule fri 16:00`",
 }
 
 
@@ -898,9 +909,25 @@ def _v2mom(scanner: _Scanner, today: date) -> Command:
 
 def _digest(scanner: _Scanner, today: date) -> Command:
     tokens = scanner.rest()
-    preview = bool(tokens) and tokens[0].word in ("preview", "--preview")
-    _no_more(tokens[1:] if preview else tokens, "/kpi digest preview", "digest")
-    return Digest(preview)
+    team: str | None = None
+    rest = []
+    for token in tokens:
+        channel = _CHANNEL.fullmatch(token.source.strip())
+        if team is None and ((token.key == "team" and token.value) or channel):
+            team = _team(token.value if token.key == "team" else token.source)
+        else:
+            rest.append(token)
+    if rest and rest[0].word in ("schedule", "time"):
+        when = " ".join(token.text for token in rest[1:]) or None
+        if when is not None and when.lower() != "default":
+            try:
+                when = parse_digest_time(when).text
+            except ValueError as exc:
+                raise _fail(f"{exc}.", "digest") from None
+        return DigestSchedule(team, when.lower() if when else None)
+    preview = bool(rest) and rest[0].word in ("preview", "--preview")
+    _no_more(rest[1:] if preview else rest, "/kpi digest preview", "digest")
+    return Digest(preview, team)
 
 
 _HANDLERS: dict[str, Callable[[_Scanner, date], Command]] = {

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from charts.series import KpiSeries
 from core.kinds import Status, Trend
+
+if TYPE_CHECKING:
+    from commands.digest import TeamDigest
 
 Tone = Literal["ok", "info", "warn", "error"]
 
@@ -125,6 +128,25 @@ class V2momView:
     can_edit: bool
 
 
+@dataclass(frozen=True)
+class DigestReady:
+    """A team digest built for `/kpi digest`: the bot draws it, then posts or shows it."""
+
+    digest: TeamDigest
+    team_id: int
+    preview: bool
+    channel_id: str | None  # where to post it (None for a preview)
+
+
 Result = (
-    Notice | KpiTable | KpiCard | GoalTree | GoalCard | Choose | OpenModal | ValueLogged | V2momView
+    Notice
+    | KpiTable
+    | KpiCard
+    | GoalTree
+    | GoalCard
+    | Choose
+    | OpenModal
+    | ValueLogged
+    | V2momView
+    | DigestReady
 )
