@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot import digest_cli
 from bot.server import NotConfigured
 from bot.settings import Settings, SettingsError, load_settings
 from storage.db import SchemaBehind, ensure_current, make_engine, migrate, session_scope
@@ -91,15 +92,16 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="run scheduled work by hand")
     jobs_sub = jobs.add_subparsers(title="jobs commands", metavar="COMMAND")
     run_job = jobs_sub.add_parser(
-        "run", help="run one job (reminders) once as of now or --now, then exit"
+        "run", help="run one job (reminders, digests) once as of now or --now, then exit"
     )
-    run_job.add_argument("job", help="the job to run: reminders")
+    run_job.add_argument("job", help="the job to run: reminders or digests")
     run_job.add_argument(
         "--now",
         type=_moment,
         help="run as of this moment, ISO-8601 with an offset (2026-11-30T15:00:00Z)",
     )
     run_job.set_defaults(run=_run_job)
+    digest_cli.add_parser(sub, _render_digest, _moment)
     return parser
 
 
@@ -249,6 +251,16 @@ def _run_job(args: argparse.Namespace, settings: Settings) -> int:
         settings=settings, engine=engine, client=make_client(settings), clock=lambda: now
     )
     print(job(runtime, now))
+    return 0
+
+
+def _render_digest(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        written = digest_cli.run_render(args, settings, _engine(settings))
+    except LookupError as exc:
+        raise CliError(str(exc)) from None
+    for path in written:
+        print(f"Wrote {path}")
     return 0
 
 

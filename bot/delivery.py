@@ -12,7 +12,7 @@ from bot import blocks, modals, reminders
 from bot.runtime import Failure, Runtime
 from charts import kpi_chart
 from commands.forms import form_choices
-from commands.results import KpiCard, OpenModal, Result
+from commands.results import DigestReady, KpiCard, OpenModal, Result
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Any]
@@ -54,6 +54,8 @@ def deliver(
         )
     elif isinstance(outcome, KpiCard):
         reply(respond, card_with_chart(rt, outcome, channel_id=channel_id))
+    elif isinstance(outcome, DigestReady):
+        rt.digests.handle(outcome, respond=respond)  # drawn and posted off the listener pool
     else:
         reply(respond, blocks.render(outcome))
         reminders.after_logged(rt, outcome)

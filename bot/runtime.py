@@ -6,12 +6,13 @@ case returns and rolls back when it raises, so a refused or failed request chang
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -22,6 +23,9 @@ from commands.context import CommandError, Context, Policy, ReminderDefaults
 from core.health import Limits
 from storage import repo
 from storage.db import session_scope
+
+if TYPE_CHECKING:
+    from bot.digests import DigestService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,6 +70,13 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @functools.cached_property
+    def digests(self) -> DigestService:
+        """Chart workers, pacing and the `/kpi digest` pool, made on first use (bot.digests)."""
+        from bot.digests import DigestService  # bot.digests builds on this module
+
+        return DigestService(self)
 
     def today_for(self, user_id: str) -> date:
         """Today in the user's timezone when kpibot knows it, else the default timezone."""

@@ -6,6 +6,7 @@ A bad value stops start-up with one line that names the variable and says what i
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import time, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///kpibot.sqlite3"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -84,6 +86,14 @@ class Settings(BaseSettings):
     delivery_workers: int = Field(4, ge=1, le=32, validation_alias="KPIBOT_DELIVERY_WORKERS")
     timezone_refresh: Annotated[timedelta, NoDecode] = Field(
         timedelta(days=7), validation_alias="KPIBOT_TIMEZONE_REFRESH"
+    )
+    # Digests: the company roll-up's channel, and the processes that draw digest charts.
+    leadership_channel: str | None = Field(None, validation_alias="KPIBOT_LEADERSHIP_CHANNEL")
+    render_workers: int = Field(
+        default_factory=lambda: min(4, os.cpu_count() or 1),
+        ge=0,
+        le=32,
+        validation_alias="KPIBOT_RENDER_WORKERS",
     )
 
     @field_validator("slack_api_url")
@@ -166,6 +176,18 @@ class Settings(BaseSettings):
                 "separated by commas"
             )
         return ids
+
+    @field_validator("leadership_channel")
+    @classmethod
+    def _check_channel(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        channel = value.strip()
+        if not SLACK_CHANNEL_ID.match(channel):
+            raise ValueError(
+                "expected a Slack channel ID like C0LEADERS1 (channel details → copy channel ID)"
+            )
+        return channel
 
     @field_validator("log_level")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commands import goals, kpis, people, v2mom
+from commands import digest_commands, goals, kpis, people, v2mom
 from commands import log as values
 from commands.context import Context
 from commands.help import help_text
@@ -11,6 +11,7 @@ from commands.parse import (
     Back,
     Command,
     Digest,
+    DigestSchedule,
     GoalAdd,
     GoalList,
     GoalShow,
@@ -64,9 +65,8 @@ def run(ctx: Context, command: Command, *, channel_id: str | None = None) -> Res
             return v2mom.show(ctx, v2mom.resolve_team(ctx, team, channel_id))
         case V2momEdit(team=team):
             return v2mom.open_edit(ctx, v2mom.resolve_team(ctx, team, channel_id))
-        case Digest():
-            return Notice(
-                "Team digests arrive with the weekly digest feature; until then, "
-                "`/kpi list team:KEY` shows a team's KPIs with their status."
-            )
+        case Digest(preview=preview, team=team):
+            return digest_commands.digest(ctx, team, channel_id, preview=preview)
+        case DigestSchedule(team=team, when=when):
+            return digest_commands.schedule(ctx, team, channel_id, when)
     raise AssertionError(f"unhandled command {command!r}")

@@ -19,9 +19,10 @@ Job = Callable[[Runtime, datetime], Any]  # the report's str() is printed by `kp
 
 def registry() -> Mapping[str, Job]:
     """Every scheduled job, by the name `kpibot jobs run` takes."""
+    from bot import digests
     from bot.jobs import reminders
 
-    return {"reminders": reminders.run}
+    return {"reminders": reminders.run, "digests": digests.run}
 
 
 def interval_seconds(name: str, runtime: Runtime) -> float:

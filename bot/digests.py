@@ -1,0 +1,122 @@
+"""Digests in the running app: the scheduled job's entry point and `/kpi digest`.
+
+One :class:`DigestService` per process (``Runtime.digests``) owns what is worth keeping between
+runs: the chart worker processes, the pacer that keeps bulk calls within Slack's limits, and a
+small thread pool for `/kpi digest`, so a listener only builds the digest's data and hands it
+over; drawing, uploading and posting happen on that pool, never on Bolt's listener threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot import blocks
+from bot.delivery import reply as _reply
+from bot.digest_publish import Content, Publisher
+from bot.digest_render import ChartRenderer
+from bot.digest_slack import DigestSlack, channel_fix
+from bot.jobs.digests import DigestConfig, DigestJob, DigestReport
+from bot.pacing import Pacer
+from bot.slack_client import make_client
+from commands.results import DigestReady
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+Respond = Callable[..., Any]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class DigestService:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        settings = runtime.settings
+        self.pacer = Pacer()
+        self.slack = DigestSlack(make_client(settings, wait_out_rate_limits=False), self.pacer)
+        self.pool = ChartRenderer(settings.render_workers)
+        self.inline = ChartRenderer(0)
+        self.worker = worker_name()
+        self._commands = ThreadPoolExecutor(2, thread_name_prefix="kpibot-digest")
+
+    def publisher(self) -> Publisher:
+        return Publisher(self.runtime.engine, self.slack, self.runtime.now)
+
+    def run(self, now: datetime) -> DigestReport:
+        """One run of the digests job as of ``now`` (see bot.jobs.digests)."""
+        settings = self.runtime.settings
+        config = DigestConfig(
+            lease=max(settings.delivery_lease, DigestConfig.lease),
+            leadership_channel=settings.leadership_channel,
+        )
+        job = DigestJob(
+            self.runtime.engine,
+            self.runtime.policy,
+            self.publisher(),
+            self.pool,
+            worker=self.worker,
+            config=config,
+        )
+        return job.run(now)
+
+    # --- /kpi digest -----------------------------------------------------------------------------
+
+    def handle(self, ready: DigestReady, *, respond: Respond) -> None:
+        """Draw and post (or show) a digest built by `/kpi digest`, off the listener pool."""
+        self._commands.submit(self._handle, ready, respond)
+
+    def _handle(self, ready: DigestReady, respond: Respond) -> None:
+        try:
+            content = Content(ready.digest, ready.team_id)
+            chart = self.inline.team(ready.digest.series, ready.digest.chart_title).result()
+            publisher = self.publisher()
+            if ready.preview or ready.channel_id is None:
+                file_id, alt_text, note = publisher.attach(content, chart)
+                _reply(respond, content.message(file_id, alt_text, note=note, preview=True))
+                return
+            outcome = publisher.publish(content, chart, ready.channel_id)
+            if outcome.status == "sent":
+                return
+            if outcome.channel_problem:
+                message = blocks.error(
+                    f"I could not post the digest here: {channel_fix(outcome.reason, ready.channel_id)}",
+                    f"`/kpi digest preview team:{ready.digest.team_key}` shows it to you meanwhile.",
+                )
+            elif outcome.status == "in_doubt":
+                message = blocks.error(
+                    f"Slack did not answer ({outcome.reason}); the digest may or may not be here.",
+                    "If it is not, run `/kpi digest` again.",
+                )
+            else:
+                message = blocks.error(
+                    f"Slack did not take the digest ({outcome.reason}).", "Try again in a minute."
+                )
+            _reply(respond, message)
+        except Exception:
+            log.exception("/kpi digest failed after ack")
+            _reply(
+                respond,
+                blocks.error(
+                    "Sorry, kpibot hit an error drawing or posting the digest.",
+                    "Try again in a moment.",
+                ),
+            )
+
+    def shutdown(self) -> None:
+        self._commands.shutdown(wait=True)
+        self.pool.shutdown()
+
+
+def run(runtime: Runtime, now: datetime) -> DigestReport:
+    """The job registry's entry point."""
+    return runtime.digests.run(now)
