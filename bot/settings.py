@@ -25,10 +25,16 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.clock_text import (  # the formats are shared with config files
+    parse_duration,
+    parse_time_of_day,
+    parse_workdays,
+    parse_working_hours,
+)
+
 DEFAULT_DATABASE_URL = "sqlite:///kpibot.sqlite3"
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SettingsError(Exception):
@@ -136,7 +142,7 @@ class Settings(BaseSettings):
     @field_validator("reminder_time", mode="before")
     @classmethod
     def _parse_reminder_time(cls, value: object) -> object:
-        return parse_clock_time(value) if isinstance(value, str) else value
+        return parse_time_of_day(value) if isinstance(value, str) else value
 
     @field_validator(
         "follow_up_after",
@@ -224,20 +230,6 @@ def check_timezone(name: str) -> ZoneInfo:
         ) from None
 
 
-def parse_working_hours(text: str) -> tuple[time, time]:
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
-    expected = "expected a range like 09:00-17:00"
-    if not match:
-        raise ValueError(f"'{text}' is not a time range; {expected}")
-    h1, m1, h2, m2 = (int(g) for g in match.groups())
-    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError(f"'{text}' has an hour or minute out of range; {expected}")
-    start, end = time(h1, m1), time(23, 59) if h2 == 24 else time(h2, m2)
-    if end <= start:
-        raise ValueError(f"'{text}' ends before it starts; {expected}")
-    return start, end
-
-
 _SMALLEST_DURATION = {
     "follow_up_after": timedelta(minutes=10),
     "reminder_catch_up": timedelta(0),
@@ -245,55 +237,6 @@ _SMALLEST_DURATION = {
     "delivery_lease": timedelta(seconds=30),
     "timezone_refresh": timedelta(hours=1),
 }
-_DURATION = re.compile(r"(\d+)\s*([dhms])")
-
-
-def parse_clock_time(text: str) -> time:
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", text)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f"'{text}' is not a time of day; expected one like 10:00 or 09:30")
-    return time(int(match[1]), int(match[2]))
-
-
-def parse_duration(text: str, *, at_least: timedelta = timedelta(0)) -> timedelta:
-    """'24h', '1d', '90m', '1d12h', '30s' -> a timedelta of at least `at_least`."""
-    cleaned = text.strip().lower().replace(" ", "")
-    expected = "expected a duration like 24h, 1d, 90m or 1d12h"
-    if not cleaned or _DURATION.sub("", cleaned):
-        raise ValueError(f"'{text}' is not a duration; {expected}")
-    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-    seconds = sum(int(n) * units[unit] for n, unit in _DURATION.findall(cleaned))
-    duration = timedelta(seconds=seconds)
-    if duration < at_least:
-        raise ValueError(f"'{text}' is too short; use at least {_show_duration(at_least)}")
-    return duration
-
-
-def _show_duration(duration: timedelta) -> str:
-    seconds = int(duration.total_seconds())
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
-
-
-def parse_workdays(text: str) -> tuple[int, ...]:
-    """'mon-fri', 'mon,tue,thu' or 'sun-thu' -> weekday numbers (Monday is 0)."""
-    days: set[int] = set()
-    for part in re.split(r"[,\s]+", text.strip().lower()):
-        if not part:
-            continue
-        ends = [end.strip()[:3] for end in part.split("-")]
-        if len(ends) > 2 or any(end not in WEEKDAYS for end in ends):
-            raise ValueError(
-                f"'{text}' is not a list of weekdays; expected days like mon-fri, sun-thu "
-                "or mon,wed,fri"
-            )
-        first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
-        days.update((first + i) % 7 for i in range((last - first) % 7 + 1))
-    if not days:
-        raise ValueError("no weekdays given; expected days like mon-fri")
-    return tuple(sorted(days))
 
 
 def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:

@@ -14,6 +14,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from core import clock_text
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
@@ -344,6 +345,20 @@ def _set_team(team: Team, desired: _Fields) -> None:
     team.channel_id = desired["channel"]
     team.timezone = desired["timezone"]
     team.lead_user_id = desired["lead"]
+    _set_reminders(team, desired)
+
+
+def _set_reminders(team: Team, desired: _Fields) -> None:
+    """The team's reminder settings from their checked text (None: the operator's default)."""
+    at, hours, days = desired["reminder_time"], desired["working_hours"], desired["workdays"]
+    follow = desired["follow_up"]
+    team.reminder_time = clock_text.parse_time_of_day(at) if at else None
+    start_end = clock_text.parse_working_hours(hours) if hours else (None, None)
+    team.working_hours_start, team.working_hours_end = start_end
+    team.workdays = "".join(str(d) for d in clock_text.parse_workdays(days)) if days else None
+    duration = clock_text.parse_duration(follow) if follow else None
+    team.follow_up_minutes = int(duration.total_seconds() // 60) if duration else None
+    team.max_reminders = desired["max_reminders"]
 
 
 def _set_v2mom(row: V2Mom, desired: _Fields) -> None:

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from yaml.constructor import SafeConstructor
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
+from core import clock_text
 from core.kinds import parse_enum
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value
 
@@ -216,5 +217,48 @@ def enum_parser(kind: type[Any], aliases: dict[str, Any] | None = None) -> Parse
             return parse_enum(kind, value, aliases)
         except ValueError as exc:
             raise Bad(str(exc)) from None
+
+    return parse
+
+
+# --- reminder settings of a team, kept as their canonical text (as exported) ---------------------
+
+
+def _canonical(read: Callable[[str], Any], show: Callable[[Any], str]) -> Parser:
+    """A parser that checks text with `read` and keeps it as `show` writes it back."""
+
+    def parse(node: Node) -> str | None:
+        value = _nonblank(node)
+        if value is None:
+            return None
+        try:
+            return show(read(value))
+        except ValueError as exc:
+            raise Bad(str(exc)) from None
+
+    return parse
+
+
+parse_time_of_day = _canonical(clock_text.parse_time_of_day, lambda t: f"{t:%H:%M}")
+parse_working_hours = _canonical(
+    clock_text.parse_working_hours, lambda hours: clock_text.format_working_hours(*hours)
+)
+parse_workdays = _canonical(clock_text.parse_workdays, clock_text.format_workdays)
+parse_follow_up = _canonical(
+    lambda text: clock_text.parse_duration(text, at_least=timedelta(minutes=10)),
+    clock_text.format_duration,
+)
+
+
+def parse_count(low: int, high: int) -> Parser:
+    """A parser for a whole number from `low` to `high`."""
+
+    def parse(node: Node) -> int | None:
+        value = _nonblank(node)
+        if value is None:
+            return None
+        if not value.strip().isdigit() or not low <= int(value) <= high:
+            raise Bad(f"'{shown(value)}' is not a whole number from {low} to {high}")
+        return int(value)
 
     return parse

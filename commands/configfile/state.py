@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
 
+from core import clock_text
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
@@ -67,6 +69,22 @@ def team_fields(team: Team) -> dict[str, Any]:
         "channel": team.channel_id,
         "timezone": team.timezone,
         "lead": team.lead_user_id,
+        **reminder_fields(team),
+    }
+
+
+def reminder_fields(team: Team) -> dict[str, Any]:
+    """A team's reminder settings as a config file writes them (None: the default)."""
+    start, end = team.working_hours_start, team.working_hours_end
+    minutes = team.follow_up_minutes
+    return {
+        "reminder_time": f"{team.reminder_time:%H:%M}" if team.reminder_time else None,
+        "working_hours": clock_text.format_working_hours(start, end) if start and end else None,
+        "workdays": clock_text.format_workdays(tuple(int(d) for d in team.workdays))
+        if team.workdays
+        else None,
+        "follow_up": clock_text.format_duration(timedelta(minutes=minutes)) if minutes else None,
+        "max_reminders": team.max_reminders,
     }
 
 
