@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     snooze_later: Annotated[timedelta, NoDecode] = Field(
         timedelta(hours=3), validation_alias="KPIBOT_SNOOZE_LATER"
     )
-    reminder_interval: int = Field(60, ge=10, le=3600, validation_alias="KPIBOT_REMINDER_INTERVAL")
+    # How often `kpibot serve` runs its scheduled jobs. At most 10 minutes: a reminder found
+    # later than 15 minutes after its moment is only sent inside working hours.
+    reminder_interval: int = Field(60, ge=10, le=600, validation_alias="KPIBOT_REMINDER_INTERVAL")
     delivery_lease: Annotated[timedelta, NoDecode] = Field(
         timedelta(minutes=5), validation_alias="KPIBOT_DELIVERY_LEASE"
     )

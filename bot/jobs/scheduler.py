@@ -9,6 +9,7 @@ several processes may run the scheduler at once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,14 +22,19 @@ log = logging.getLogger(__name__)
 FIRST_RUN_AFTER = timedelta(seconds=5)  # let the HTTP server come up first
 
 
-def start(runtime: Runtime) -> BackgroundScheduler:
+def start(
+    runtime: Runtime,
+    *,
+    jobs: Mapping[str, Job] | None = None,
+    first_run_after: timedelta = FIRST_RUN_AFTER,
+) -> BackgroundScheduler:
     """Run every registered job on its interval, starting a few seconds from now."""
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1},
     )
-    first = datetime.now(UTC) + FIRST_RUN_AFTER
-    for name, job in registry().items():
+    first = datetime.now(UTC) + first_run_after
+    for name, job in (registry() if jobs is None else jobs).items():
         seconds = interval_seconds(name, runtime)
         scheduler.add_job(
             _tick,
