@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from sqlmodel import Session
 
 from core import clock_text
+from core.digest_time import parse_digest_time
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
@@ -346,6 +347,9 @@ def _set_team(team: Team, desired: _Fields) -> None:
     team.timezone = desired["timezone"]
     team.lead_user_id = desired["lead"]
     _set_reminders(team, desired)
+    chosen = parse_digest_time(desired["digest"]) if desired["digest"] else None
+    team.digest_weekday = chosen.weekday if chosen else None
+    team.digest_time = chosen.at if chosen else None
 
 
 def _set_reminders(team: Team, desired: _Fields) -> None:

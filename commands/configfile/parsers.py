@@ -20,6 +20,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from core import clock_text
+from core.digest_time import parse_digest_time
 from core.kinds import parse_enum
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value
 
@@ -244,6 +245,7 @@ parse_working_hours = _canonical(
     clock_text.parse_working_hours, lambda hours: clock_text.format_working_hours(*hours)
 )
 parse_workdays = _canonical(clock_text.parse_workdays, clock_text.format_workdays)
+parse_digest = _canonical(parse_digest_time, lambda when: when.text)  # "mon 09:00"
 parse_follow_up = _canonical(
     lambda text: clock_text.parse_duration(text, at_least=timedelta(minutes=10)),
     clock_text.format_duration,

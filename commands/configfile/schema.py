@@ -19,6 +19,7 @@ from .parsers import (
     parse_channel,
     parse_count,
     parse_date,
+    parse_digest,
     parse_follow_up,
     parse_number,
     parse_slug,
@@ -105,6 +106,8 @@ SECTIONS: dict[str, Section] = {
                 "workdays": parse_workdays,
                 "follow_up": parse_follow_up,
                 "max_reminders": parse_count(1, 10),
+                # the weekly digest's day and time; left out, Monday 09:00
+                "digest": parse_digest,
             },
             ("key", "name"),
             {},

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core import clock_text
+from core.digest_time import digest_time_of
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
@@ -70,6 +71,9 @@ def team_fields(team: Team) -> dict[str, Any]:
         "timezone": team.timezone,
         "lead": team.lead_user_id,
         **reminder_fields(team),
+        "digest": digest_time_of(team.digest_weekday, team.digest_time).text
+        if team.digest_weekday is not None or team.digest_time is not None
+        else None,
     }
 
 
