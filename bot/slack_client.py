@@ -22,7 +22,10 @@ METHOD_SCOPES: dict[str, str | None] = {
     "users.list": "users:read",  # timezones of many, in one sweep
     # Only to check whether a crashed run already posted a reminder, never on the hot path.
     "conversations.open": "im:write",
-    "conversations.history": "im:history",
+    "conversations.history": "im:history",  # in channels too: channels:history, below
+    # A crashed reviews run's thread replies, looked for before posting one again.
+    "conversations.replies": "channels:history",
+    "chat.postEphemeral": "chat:write",  # "recorded as your commentary" in a review thread
     "views.open": None,
     "views.publish": None,
     "files.getUploadURLExternal": "files:write",
@@ -35,7 +38,12 @@ COMPOSITE_METHODS = {
 }
 
 # Scopes that come from features rather than Web API calls.
-FEATURE_SCOPES = {"commands"}  # the /kpi slash command
+FEATURE_SCOPES = {
+    "commands",  # the /kpi slash command
+    # message.channels and message.groups events: owners' replies in review threads
+    "channels:history",
+    "groups:history",
+}
 
 
 def bot_scopes() -> set[str]:

@@ -1,4 +1,4 @@
-"""Events API: the Home tab, and de-duplication of Slack's retried deliveries."""
+"""Events API: the Home tab (bot/home.py), and de-duplication of Slack's retried deliveries."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 
-from bot import blocks
-from bot.runtime import Failure, Runtime
-from commands import kpis
-from commands.goals import goal_tree
-from commands.results import GoalTree, KpiTable
+from bot.home import publish_home
+from bot.runtime import Runtime
 from storage import repo
 from storage.db import session_scope
 
@@ -40,30 +37,3 @@ def register(app: App, rt: Runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         publish_home(rt, event["user"])
-
-
-def publish_home(rt: Runtime, user_id: str) -> None:
-    outcome = rt.execute(user_id, lambda ctx: (kpis.mine(ctx), goal_tree(ctx)))
-    if isinstance(outcome, Failure):
-        view_blocks = blocks.error(outcome.message, outcome.hint).blocks
-    else:
-        mine, tree = outcome
-        view_blocks = home_blocks(mine, tree)
-    rt.client.views_publish(user_id=user_id, view={"type": "home", "blocks": view_blocks})
-
-
-def home_blocks(mine: KpiTable, tree: GoalTree) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = [blocks.header("Your KPIs")]
-    if not mine.rows:
-        out.append(blocks.section(mine.empty_hint))
-    for row in mine.rows[:20]:
-        out.append(
-            blocks.section(
-                blocks.kpi_line(row),
-                accessory=blocks.button("Log value", "log_open", row.key, style="primary"),
-            )
-        )
-    out.append({"type": "divider"})
-    out.extend(blocks.goal_tree(tree).blocks[:25])
-    out.append(blocks.context("Type `/kpi help` anywhere for every command."))
-    return out[:100]

@@ -33,7 +33,7 @@ from localslack import LocalSlackServer, ServerThread, SlackDriver, TravelClock,
 log = logging.getLogger(__name__)
 LOOPBACK = "127.0.0.1"
 # What Slack knows of kpibot from app_manifest.yml (tests/bot/test_local.py compares).
-BOT_EVENTS = frozenset({"app_home_opened", "user_change"})
+BOT_EVENTS = frozenset({"app_home_opened", "message.channels", "message.groups", "user_change"})
 MESSAGES_TAB_READ_ONLY = True
 
 

@@ -1,0 +1,93 @@
+"""The Home tab of one person, as plain data: their KPIs with what is due, their open action
+items, and the goals of their teams with status.
+
+A person's teams are those they lead, those whose KPIs they own and those their open action
+items belong to; their goals show with the goals above them, so the tree reads to the top. A KPI is *up to date* when its last finished period has a value, *due* when
+only that one is missing, and *late* when more are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from commands import insight
+from commands.action_items import OpenActionItem, views
+from commands.context import Context
+from commands.health import periods_missing
+from commands.reminders import zone
+from commands.results import GoalNode, KpiRow
+from core.cadence import period_for
+from storage import repo, reviews
+from storage.models import Goal
+
+DueState = Literal["up_to_date", "due", "late"]
+MAX_KPIS = 20
+
+
+@dataclass(frozen=True)
+class HomeKpi:
+    row: KpiRow
+    state: DueState
+    due: str  # "week 48 (23-29 Nov 2026) is due", "up to date", "3 periods without a value"
+
+
+@dataclass(frozen=True)
+class HomeView:
+    user: str
+    kpis: tuple[HomeKpi, ...]
+    actions: tuple[OpenActionItem, ...]
+    goals: tuple[GoalNode, ...]
+    teams: tuple[str, ...]
+    today: date
+
+
+def home(ctx: Context) -> HomeView:
+    session = ctx.session
+    owned = repo.list_kpis(session, repo.KpiFilter(owner=ctx.actor))
+    facts = insight.gather(ctx, owned, periods=2)
+    latest = repo.latest_measurements(session, [k.id for k in owned if k.id is not None])
+    teams = {t.id: t for t in repo.list_teams(session)}
+    rows = []
+    for fact in facts:
+        kpi = fact.kpi
+        team = teams.get(kpi.team_id)
+        tz = zone(team.timezone if team else None, ctx.policy.tz)
+        closed = period_for(kpi.cadence, ctx.now, tz).previous()
+        missing = periods_missing(kpi, latest.get(kpi.id or 0), tz, ctx.now)
+        if missing == 0:
+            rows.append(HomeKpi(fact.row, "up_to_date", "up to date"))
+        elif missing == 1:
+            rows.append(HomeKpi(fact.row, "due", f"{closed.label} is due"))
+        else:
+            rows.append(HomeKpi(fact.row, "late", f"{missing} periods without a value"))
+    order = {"late": 0, "due": 1, "up_to_date": 2}
+    rows.sort(key=lambda r: (order[r.state], r.row.key))
+    actions = reviews.open_actions(session, owner=ctx.actor)
+    candidates = {t.id for t in repo.teams_led_by(session, ctx.actor)}
+    candidates |= {k.team_id for k in owned} | {a.team_id for a in actions}
+    team_ids = {i for i in candidates if i is not None and i in teams}
+    mine = [teams[i] for i in sorted(team_ids)]
+    goals = _with_ancestors(repo.list_goals(session), team_ids)
+    return HomeView(
+        user=ctx.actor,
+        kpis=tuple(rows[:MAX_KPIS]),
+        actions=tuple(views(session, actions)),
+        goals=tuple(insight.goal_nodes(ctx, goals)) if goals else (),
+        teams=tuple(t.name for t in mine),
+        today=ctx.today,
+    )
+
+
+def _with_ancestors(goals: list[Goal], team_ids: set[int]) -> list[Goal]:
+    """The goals of these teams and the goals above them (company goals they roll up to)."""
+    by_id = {g.id: g for g in goals}
+    wanted: set[int | None] = set()
+    for goal in goals:
+        if goal.team_id in team_ids:
+            current: Goal | None = goal
+            while current is not None and current.id not in wanted:
+                wanted.add(current.id)
+                current = by_id.get(current.parent_id) if current.parent_id else None
+    return [g for g in goals if g.id in wanted]
