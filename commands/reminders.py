@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
+from commands import reminder_store as store
 from commands.context import Policy
 from commands.reminder_rules import (
     ANSWERED,
@@ -56,11 +56,12 @@ from commands.reminder_rules import (
     team_settings,
     zone,
 )
+from commands.reminder_store import KpiRow, NudgeRow
 from core.cadence import Period, local_datetime, period_for
 from core.kinds import Cadence
 from core.schedule import Catch, ReminderRules, WorkingTime, catch_up, first_reminder, next_step
 from storage import outbox, repo
-from storage.models import Kpi, Nudge, NudgeMessage, Person, UTCDateTime
+from storage.models import Person
 
 __all__ = [  # the planner, and the rules it plans with (re-exported for callers)
     "ANSWERED",
@@ -83,21 +84,6 @@ __all__ = [  # the planner, and the rules it plans with (re-exported for callers
     "team_settings",
     "zone",
 ]
-_NUDGE: Table = Nudge.__table__  # type: ignore[attr-defined]
-_NUDGE_MESSAGE: Table = NudgeMessage.__table__  # type: ignore[attr-defined]
-_UPDATE_NUDGE = (  # one executemany for every nudge a run moved on
-    update(_NUDGE)
-    .where(_NUDGE.c.id == bindparam("nudge_id"))
-    .values(
-        state=bindparam("state"),
-        step=bindparam("step"),
-        reminders_sent=bindparam("reminders_sent"),
-        next_at=bindparam("next_at"),
-        late_at=func.coalesce(bindparam("late_at", type_=UTCDateTime), _NUDGE.c.late_at),
-        lead_delivery_id=func.coalesce(bindparam("lead_delivery_id"), _NUDGE.c.lead_delivery_id),
-        updated_at=bindparam("updated_at"),
-    )
-)
 _LOOKBACK_SLACK = timedelta(days=8)  # the longest run of days off, plus a day of timezones
 
 
@@ -122,65 +108,15 @@ class PlanSummary:
         )
 
 
-@dataclass(frozen=True)
-class _Kpi:
-    id: int
-    owner: str
-    team_id: int | None
-    cadence: Cadence
-    created_at: datetime
-    active: bool
-
-
-@dataclass
-class _Nudge:
-    id: int
-    kpi_id: int
-    period_key: str
-    state: str
-    step: int
-    reminders_sent: int
-    next_at: datetime | None
-    late_at: datetime | None = None
-    lead_delivery_id: int | None = None
-
-
-_KPI_COLUMNS = tuple(
-    col(c)
-    for c in (Kpi.id, Kpi.owner_user_id, Kpi.team_id, Kpi.cadence, Kpi.created_at, Kpi.active)
-)
-_NUDGE_COLUMNS = tuple(
-    col(c)
-    for c in (
-        Nudge.id,
-        Nudge.kpi_id,
-        Nudge.period_key,
-        Nudge.state,
-        Nudge.step,
-        Nudge.reminders_sent,
-        Nudge.next_at,
-    )
-)
-
-
 def plan(session: Session, *, now: datetime, policy: Policy) -> PlanSummary:
     """Record every reminder due as of ``now`` (see the module docstring); never commits."""
     planner = _Planner(session, now.astimezone(UTC), policy)
-    active = rows(session, select(*_KPI_COLUMNS).where(col(Kpi.active).is_(True)))
-    kpis = [_Kpi(*row) for row in active]
+    kpis = store.active_kpis(session)
     people = _people_for(session, kpis)
     planner.discover(kpis, people)
-    due_query = select(*_NUDGE_COLUMNS).where(
-        col(Nudge.state).in_(WAITING), col(Nudge.next_at) <= now
-    )
-    away_query = select(*_NUDGE_COLUMNS).where(col(Nudge.state) == AWAY, col(Nudge.next_at) > now)
-    due = [_Nudge(*row) for row in rows(session, due_query)]
-    due += [_Nudge(*row) for row in rows(session, away_query)]
+    due = store.due_nudges(session, now)
     by_id = {k.id: k for k in kpis}
-    missing = {n.kpi_id for n in due} - set(by_id)
-    if missing:
-        query = select(*_KPI_COLUMNS).where(col(Kpi.id).in_(missing))
-        by_id.update({row[0]: _Kpi(*row) for row in rows(session, query)})
+    by_id.update(store.kpis_by_id(session, {n.kpi_id for n in due} - set(by_id)))
     logged = logged_periods(session, [(n.kpi_id, n.period_key) for n in due])
     changed = []
     for nudge in due:
@@ -200,18 +136,19 @@ class _Planner:
         self.teams = {t.id: t for t in repo.list_teams(session)}
         self.settings = {tid: team_settings(t, policy) for tid, t in self.teams.items()}
         self.default = team_settings(None, policy)
-        self.reminders: dict[str, list[tuple[_Nudge, int]]] = defaultdict(list)
-        self.late: dict[tuple[str, datetime], list[_Nudge]] = defaultdict(list)
+        self.reminders: dict[str, list[tuple[NudgeRow, int]]] = defaultdict(list)
+        self.late: dict[str, list[NudgeRow]] = defaultdict(list)  # one notice per lead
+        self.late_due: dict[str, datetime] = {}  # the lead's next working moment
         self._memo: dict[tuple[Any, ...], datetime] = {}
         self._periods_memo: dict[tuple[Cadence, TeamSettings], list[Period]] = {}
 
-    def settings_for(self, kpi: _Kpi) -> TeamSettings:
+    def settings_for(self, kpi: KpiRow) -> TeamSettings:
         return self.settings.get(kpi.team_id, self.default)
 
     # --- 1. new periods ------------------------------------------------------------------------
 
-    def discover(self, kpis: list[_Kpi], people: dict[str, Person]) -> None:
-        candidates: list[tuple[_Kpi, Period, TeamSettings, WorkingTime]] = []
+    def discover(self, kpis: list[KpiRow], people: dict[str, Person]) -> None:
+        candidates: list[tuple[KpiRow, Period, TeamSettings, WorkingTime]] = []
         for kpi in kpis:
             team = self.settings_for(kpi)
             recipient = self._recipient(people.get(kpi.owner), people, team)
@@ -224,12 +161,11 @@ class _Planner:
                 continue
             first = self._first(self._closes(period, team), work, team.rules)
             if _utc(first) <= self.now:
-                rows.append(_new_nudge(kpi.id, period, first, self.now))
-        if rows:
-            self.session.execute(insert(_NUDGE), rows)
+                rows.append(store.new_nudge(kpi.id, period.key, period.start, first, self.now))
+        store.insert_nudges(self.session, rows)
         self.summary.nudges_created = len(rows)
 
-    def _recent_periods(self, kpi: _Kpi, team: TeamSettings) -> Iterable[Period]:
+    def _recent_periods(self, kpi: KpiRow, team: TeamSettings) -> Iterable[Period]:
         created_day = kpi.created_at.astimezone(team.tz).date()
         for period in self._periods(kpi.cadence, team):
             if period.end < created_day:
@@ -260,7 +196,7 @@ class _Planner:
             return people.get(owner.delegate_user_id)
         return owner
 
-    def away(self, kpi: _Kpi | None, people: dict[str, Person]) -> bool:
+    def away(self, kpi: KpiRow | None, people: dict[str, Person]) -> bool:
         """Whether a paused nudge's owner is still away with nobody covering."""
         if kpi is None:
             return False
@@ -272,7 +208,7 @@ class _Planner:
     # --- 2. due nudges -------------------------------------------------------------------------
 
     def walk(
-        self, nudge: _Nudge, kpi: _Kpi | None, people: dict[str, Person], logged: bool
+        self, nudge: NudgeRow, kpi: KpiRow | None, people: dict[str, Person], logged: bool
     ) -> None:
         if kpi is None or not kpi.active:
             nudge.state, nudge.next_at = CLOSED, None
@@ -319,8 +255,8 @@ class _Planner:
 
     def _late(
         self,
-        nudge: _Nudge,
-        kpi: _Kpi,
+        nudge: NudgeRow,
+        kpi: KpiRow,
         moment: datetime,
         decision: Catch,
         team: TeamSettings,
@@ -337,9 +273,11 @@ class _Planner:
         if decision is Catch.SEND and lead and lead not in (recipient, kpi.owner):
             lead_person = repo.get_person(self.session, lead)
             lead_work = team.working_time(person_zone(lead_person, team))
-            self.late[(lead, _utc(lead_work.next_open(self.now)))].append(nudge)
+            due = _utc(lead_work.next_open(self.now))
+            self.late[lead].append(nudge)
+            self.late_due[lead] = min(due, self.late_due.get(lead, due))
 
-    def _pause(self, nudge: _Nudge, owner: Person, team: TeamSettings) -> None:
+    def _pause(self, nudge: NudgeRow, owner: Person, team: TeamSettings) -> None:
         assert owner.away_until is not None
         tz = person_zone(owner, team)
         back = local_datetime(owner.away_until + timedelta(days=1), time(0), tz)
@@ -369,7 +307,7 @@ class _Planner:
 
     # --- 3. writing it all down ----------------------------------------------------------------
 
-    def write(self, changed: list[_Nudge]) -> None:
+    def write(self, changed: list[NudgeRow]) -> None:
         stamp = f"{self.now:%Y-%m-%dT%H:%MZ}"
         wanted = [
             outbox.NewDelivery(
@@ -379,83 +317,34 @@ class _Planner:
             for recipient, items in sorted(self.reminders.items())
         ] + [
             outbox.NewDelivery(
-                f"late:{lead}:{stamp}", LATE, lead, due_at, {"nudges": [n.id for n in nudges]}
+                f"late:{lead}:{stamp}", LATE, lead, self.late_due[lead],
+                {"nudges": [n.id for n in nudges]},
             )
-            for (lead, due_at), nudges in sorted(self.late.items())
+            for lead, nudges in sorted(self.late.items())
         ]  # fmt: skip
         ids = outbox.create_many(self.session, wanted, now=self.now)
         for delivery in wanted:  # a run earlier in the same minute took the key: add a suffix
             if delivery.key not in ids:
-                ids[delivery.key] = _create_unique(self.session, delivery, self.now)
+                ids[delivery.key] = store.create_unique(self.session, delivery, self.now)
         links = [
             {"nudge_id": n.id, "attempt": attempt, "delivery_id": ids[f"reminder:{r}:{stamp}"]}
             for r, items in self.reminders.items()
             for n, attempt in items
         ]
-        if links:
-            self.session.execute(insert(_NUDGE_MESSAGE), links)
-        for (lead, _), nudges in self.late.items():
+        store.link_messages(self.session, links)
+        for lead, nudges in self.late.items():
             for nudge in nudges:
                 nudge.lead_delivery_id = ids[f"late:{lead}:{stamp}"]
         self.summary.deliveries = len(self.reminders)
         self.summary.reminders = len(links)
         self.summary.lead_messages = len(self.late)
-        if changed:
-            self.session.execute(_UPDATE_NUDGE, [_changes(n, self.now) for n in changed])
+        store.update_nudges(self.session, changed, self.now)
 
 
-def _new_nudge(kpi_id: int, period: Period, first: datetime, now: datetime) -> dict[str, Any]:
-    return {
-        "kpi_id": kpi_id,
-        "period_key": period.key,
-        "period_start": period.start,
-        "state": OPEN,
-        "step": 0,
-        "reminders_sent": 0,
-        "next_at": first,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _changes(nudge: _Nudge, now: datetime) -> dict[str, Any]:
-    return {
-        "nudge_id": nudge.id,
-        "state": nudge.state,
-        "step": nudge.step,
-        "reminders_sent": nudge.reminders_sent,
-        "next_at": nudge.next_at,
-        "late_at": nudge.late_at,
-        "lead_delivery_id": nudge.lead_delivery_id,
-        "updated_at": now,
-    }
-
-
-def _people_for(session: Session, kpis: list[_Kpi]) -> dict[str, Person]:
+def _people_for(session: Session, kpis: list[KpiRow]) -> dict[str, Person]:
     people = repo.people_by_id(session, {k.owner for k in kpis})
     delegates = {p.delegate_user_id for p in people.values() if p.delegate_user_id}
     return people | repo.people_by_id(session, delegates - set(people))
-
-
-def _create_unique(session: Session, delivery: outbox.NewDelivery, now: datetime) -> int:
-    for n in range(2, 100):
-        created = outbox.create(
-            session,
-            key=f"{delivery.key}#{n}",
-            kind=delivery.kind,
-            recipient=delivery.recipient,
-            due_at=delivery.due_at,
-            now=now,
-            payload=delivery.payload,
-        )
-        if created is not None:
-            return created
-    raise RuntimeError(f"too many deliveries keyed {delivery.key}")
-
-
-def rows(session: Session, query: Executable) -> list[Any]:
-    """Plain result rows (tuples), without building ORM objects."""
-    return list(session.execute(query))
 
 
 def _utc(moment: datetime) -> datetime:
