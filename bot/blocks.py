@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.results import (
+    ActionList,
     Choose,
     GoalCard,
     GoalNode,
     GoalTree,
+    HealthView,
     KpiCard,
     KpiRow,
     KpiTable,
@@ -96,6 +98,10 @@ def render(result: Result) -> Message:
             return value_logged(result)
         case V2momView():
             return v2mom(result)
+        case ActionList() | HealthView():
+            from bot import review_views  # it builds on this module's helpers
+
+            return review_views.render(result)
     raise TypeError(f"no Block Kit for {type(result).__name__}")
 
 

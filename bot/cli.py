@@ -92,9 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     jobs = sub.add_parser("jobs", help="run scheduled work by hand")
     jobs_sub = jobs.add_subparsers(title="jobs commands", metavar="COMMAND")
     run_job = jobs_sub.add_parser(
-        "run", help="run one job (reminders, digests) once as of now or --now, then exit"
+        "run", help="run one job (reminders, digests, reviews) once as of now or --now, then exit"
     )
-    run_job.add_argument("job", help="the job to run: reminders or digests")
+    run_job.add_argument("job", help="the job to run: reminders, digests or reviews")
     run_job.add_argument(
         "--now",
         type=_moment,
@@ -204,11 +204,11 @@ def _export_values(args: argparse.Namespace, settings: Settings) -> int:
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import policy_from
-    from commands.health import health_report
+    from commands.alignment import alignment_report
 
     try:
         with session_scope(_engine(settings)) as session:
-            report = health_report(
+            report = alignment_report(
                 session, policy=policy_from(settings), team_key=args.team, now=_now()
             )
     except LookupError as exc:

@@ -97,6 +97,10 @@ def review_modal(form: ReviewForm) -> dict[str, Any]:
     return _modal("review_action", "Add action item", blocks, form, "Add")
 
 
+def render(result: ActionList | HealthView) -> Message:
+    return action_list(result) if isinstance(result, ActionList) else health(result)
+
+
 def action_list(result: ActionList) -> Message:
     title = esc(result.title)
     if not result.items:

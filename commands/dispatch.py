@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from commands import digest_commands, goals, kpis, people, v2mom
+from commands import alignment, digest_commands, goals, kpis, people, review_commands, v2mom
 from commands import log as values
 from commands.context import Context
 from commands.help import help_text
 from commands.parse import (
+    Actions,
     Away,
     Back,
     Command,
@@ -15,6 +16,7 @@ from commands.parse import (
     GoalAdd,
     GoalList,
     GoalShow,
+    Health,
     Help,
     KpiAdd,
     KpiEdit,
@@ -23,6 +25,7 @@ from commands.parse import (
     ListKpis,
     Log,
     Mine,
+    Review,
     Show,
     V2momEdit,
     V2momShow,
@@ -69,4 +72,10 @@ def run(ctx: Context, command: Command, *, channel_id: str | None = None) -> Res
             return digest_commands.digest(ctx, team, channel_id, preview=preview)
         case DigestSchedule(team=team, when=when):
             return digest_commands.schedule(ctx, team, channel_id, when)
+        case Review(action=action, team=team, rhythm=rhythm, lead_hours=lead_hours):
+            return review_commands.review(ctx, action, team, channel_id, rhythm, lead_hours)
+        case Actions(team=team, done=done, mine=mine):
+            return review_commands.actions(ctx, team, channel_id, done=done, mine=mine)
+        case Health(team=team):
+            return alignment.health_view(ctx, team)
     raise AssertionError(f"unhandled command {command!r}")

@@ -31,7 +31,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 from core.digest_time import parse_digest_time
 from core.kinds import DIRECTION_ALIASES, Cadence, Direction, Indicator, parse_enum
@@ -144,6 +144,29 @@ class DigestSchedule:
     when: str | None = None  # "fri 16:00" (checked), "default", or None to show the schedule
 
 
+ReviewAction: TypeAlias = Literal["status", "start", "close", "schedule"]
+
+
+@dataclass(frozen=True)
+class Review:
+    action: ReviewAction = "status"
+    team: str | None = None  # a team key; None: the channel's team, or the one the caller leads
+    rhythm: str | None = None  # schedule: as typed (checked by core.review_cadence), or "off"
+    lead_hours: int | None = None  # schedule: `before:24h`
+
+
+@dataclass(frozen=True)
+class Actions:
+    team: str | None = None
+    done: int | None = None  # `actions done N`: the action item to mark done
+    mine: bool = False  # `actions mine`: yours, even in a team's channel
+
+
+@dataclass(frozen=True)
+class Health:
+    team: str | None = None  # None: the whole company
+
+
 Command: TypeAlias = (
     Help
     | GoalAdd
@@ -163,6 +186,9 @@ Command: TypeAlias = (
     | V2momEdit
     | Digest
     | DigestSchedule
+    | Review
+    | Actions
+    | Health
 )
 
 SUBCOMMANDS: tuple[str, ...] = (
@@ -180,6 +206,9 @@ SUBCOMMANDS: tuple[str, ...] = (
     "back",
     "v2mom",
     "digest",
+    "review",
+    "actions",
+    "health",
 )
 """The top-level words after ``/kpi``. ``goals`` (for ``goal list``) is accepted as an alias."""
 
@@ -214,6 +243,16 @@ USAGE: dict[str, str] = {
     "`preview` shows it only to you. `/kpi digest schedule DAY HH:MM [team:KEY]` sets when it "
     "goes out each week (team time; `default` is Monday 09:00). "
     "Examples: `/kpi digest preview`, `/kpi digest schedule fri 16:00`",
+    "review": "`/kpi review [team]` shows the team's review rhythm and next meeting; "
+    "`/kpi review start|close [team]` opens a review thread now, or closes it with a summary; "
+    "`/kpi review schedule [team] RHYTHM [before:24h]` sets when the team meets (team time; "
+    "`weekly tue 10:00`, `every other tue 10:00`, `first mon 10:00`, `last fri 16:00`, `off`). "
+    "Example: `/kpi review schedule sales every other tue 10:00`",
+    "actions": "`/kpi actions [team]` lists open action items (the team's, or yours) with a Done "
+    "button; `/kpi actions done N` marks one done. Example: `/kpi actions sales`",
+    "health": "`/kpi health [team]` checks the focus and alignment rules, and which KPIs are due "
+    "for a relevance review, for a team or the whole company, with what to do about each. "
+    "Example: `/kpi health sales`",
 }
 
 
@@ -635,7 +674,7 @@ def _read_date(text: str, today: date, topic: str) -> date:
 # --- subcommands -----------------------------------------------------------------------------
 
 _HELP_WORDS = ("help", "--help", "-h", "?")
-_TOPIC_ALIASES = {"goals": "goal"}
+_TOPIC_ALIASES = {"goals": "goal", "reviews": "review"}
 
 
 def _help(scanner: _Scanner, today: date) -> Command:
@@ -930,6 +969,82 @@ def _digest(scanner: _Scanner, today: date) -> Command:
     return Digest(preview, team)
 
 
+_REVIEW_ACTIONS: dict[str, ReviewAction] = {
+    "start": "start",
+    "open": "start",
+    "close": "close",
+    "schedule": "schedule",
+    "status": "status",
+}
+_LEAD = re.compile(r"(\d{1,3})\s*(h|hours?|d|days?)?")
+
+
+def _team_token(token: _Token) -> str | None:
+    """The team a `team:KEY` field or a #channel mention names, else None."""
+    if token.key == "team" and token.value:
+        return _team(token.value)
+    if _CHANNEL.fullmatch(token.source.strip()):
+        return _team(token.source)
+    return None
+
+
+def _review(scanner: _Scanner, today: date) -> Command:
+    tokens = scanner.rest()
+    named = bool(tokens) and tokens[0].word in _REVIEW_ACTIONS
+    action: ReviewAction = _REVIEW_ACTIONS[tokens[0].word] if named else "status"
+    rest = tokens[1:] if named else tokens
+    team = next((t for t in (_team_token(token) for token in rest) if t), None)
+    rest = [token for token in rest if _team_token(token) is None]
+    if action != "schedule":
+        if team is None and len(rest) == 1 and rest[0].key is None:
+            team, rest = _team(rest[0].source), []
+        _no_more(rest, f"/kpi review {action} [team]", "review")
+        return Review(action, team)
+    lead: int | None = None
+    words = []
+    for token in rest:
+        if token.key == "before":
+            found = _LEAD.fullmatch(token.value.strip().lower())
+            if found is None:
+                raise _fail(
+                    "`before:` takes hours or days, like `before:24h` or `before:2d`.", "review"
+                )
+            lead = int(found[1]) * (24 if (found[2] or "h").startswith("d") else 1)
+        elif token.key is not None:
+            raise _fail(f"`review schedule` has no field `{_shown(token.key)}`.", "review")
+        else:
+            words.append(token.text)
+    if not words:
+        raise _fail("`review schedule` needs the rhythm, like `every other tue 10:00`.", "review")
+    return Review("schedule", team, " ".join(words), lead)
+
+
+def _actions(scanner: _Scanner, today: date) -> Command:
+    tokens = scanner.rest()
+    if tokens and tokens[0].word == "done":
+        number = tokens[1].text.lstrip("#") if len(tokens) == 2 else ""
+        if not number.isdigit():
+            raise _fail(
+                "`actions done` takes the number of one item, like `/kpi actions done 12`.",
+                "actions",
+            )
+        return Actions(done=int(number))
+    if len(tokens) > 1:
+        raise _fail("`actions` takes at most one team, like `/kpi actions sales`.", "actions")
+    if tokens and tokens[0].word in ("mine", "me"):
+        return Actions(mine=True)
+    return Actions(_team(tokens[0].value or tokens[0].source) if tokens else None)
+
+
+def _health(scanner: _Scanner, today: date) -> Command:
+    tokens = scanner.rest()
+    if len(tokens) > 1:
+        raise _fail("`health` takes at most one team, like `/kpi health sales`.", "health")
+    if not tokens or tokens[0].word in ("company", "all"):
+        return Health()
+    return Health(_team(tokens[0].value or tokens[0].source))
+
+
 _HANDLERS: dict[str, Callable[[_Scanner, date], Command]] = {
     "help": _help,
     "add": _add,
@@ -946,6 +1061,10 @@ _HANDLERS: dict[str, Callable[[_Scanner, date], Command]] = {
     "back": _back,
     "v2mom": _v2mom,
     "digest": _digest,
+    "review": _review,
+    "reviews": _review,
+    "actions": _actions,
+    "health": _health,
 }
 _TOPICS = {word: _TOPIC_ALIASES.get(word, word) for word in _HANDLERS}
 

@@ -7,9 +7,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from charts.series import KpiSeries
+from core.health import Finding, Severity
 from core.kinds import Status, Trend
 
 if TYPE_CHECKING:
+    from commands.action_items import OpenActionItem
     from commands.digest import TeamDigest
 
 Tone = Literal["ok", "info", "warn", "error"]
@@ -138,6 +140,32 @@ class DigestReady:
     channel_id: str | None  # where to post it (None for a preview)
 
 
+@dataclass(frozen=True)
+class ActionList:
+    """Open action items (`/kpi actions`), each with a Done button."""
+
+    title: str
+    items: tuple[OpenActionItem, ...]
+    today: date
+    empty_hint: str
+
+
+@dataclass(frozen=True)
+class HealthView:
+    """The focus, alignment and relevance findings of a team or the company (`/kpi health`)."""
+
+    scope: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def notices(self) -> int:
+        return len(self.findings) - self.warnings
+
+
 Result = (
     Notice
     | KpiTable
@@ -149,4 +177,6 @@ Result = (
     | ValueLogged
     | V2momView
     | DigestReady
+    | ActionList
+    | HealthView
 )

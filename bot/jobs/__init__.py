@@ -20,9 +20,9 @@ Job = Callable[[Runtime, datetime], Any]  # the report's str() is printed by `kp
 def registry() -> Mapping[str, Job]:
     """Every scheduled job, by the name `kpibot jobs run` takes."""
     from bot import digests
-    from bot.jobs import reminders
+    from bot.jobs import reminders, reviews
 
-    return {"reminders": reminders.run, "digests": digests.run}
+    return {"reminders": reminders.run, "digests": digests.run, "reviews": reviews.run}
 
 
 def interval_seconds(name: str, runtime: Runtime) -> float:

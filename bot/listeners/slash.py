@@ -9,9 +9,11 @@ from slack_bolt import Ack, App, Respond
 
 from bot import blocks
 from bot.delivery import deliver, reply
+from bot.jobs import reviews as review_jobs
 from bot.runtime import Runtime
 from commands import dispatch
 from commands.parse import UsageError, parse
+from commands.review_results import ReviewQueued
 from commands.text import esc
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ def handle_command(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
             trigger_id=body.get("trigger_id"),
             channel_id=channel_id,
         )
+        if isinstance(outcome, ReviewQueued):
+            review_jobs.kick(rt)  # post the review thread or summary now, off this pool
     except Exception:
         # Already acked: Slack would show nothing, so tell the user instead of going silent.
         log.exception("/kpi failed after ack")
