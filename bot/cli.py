@@ -206,13 +206,16 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import policy_from
     from commands.alignment import alignment_report
 
+    engine = _engine(settings)
     try:
-        with session_scope(_engine(settings)) as session:
+        with session_scope(engine) as session:
             report = alignment_report(
                 session, policy=policy_from(settings), team_key=args.team, now=_now()
             )
     except LookupError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
     for line in report.lines():
         print(line)
     return 1 if report.broken else 0
@@ -247,10 +250,13 @@ def _run_job(args: argparse.Namespace, settings: Settings) -> int:
         )
     now: datetime = args.now or _now()
     engine = _engine(settings)
-    runtime = Runtime(
-        settings=settings, engine=engine, client=make_client(settings), clock=lambda: now
-    )
-    print(job(runtime, now))
+    try:
+        runtime = Runtime(
+            settings=settings, engine=engine, client=make_client(settings), clock=lambda: now
+        )
+        print(job(runtime, now))
+    finally:
+        engine.dispose()  # close pooled connections now, not whenever they are collected
     return 0
 
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.jobs.reviews import Hooks, ReviewJob, ReviewJobConfig
 from localslack import LocalSlackServer, Workspace
-from localslack.models import Message
+from localslack.models import Ephemeral, Message
 from storage.db import session_scope
 from storage.models import ActionItem, Kpi, Review, ReviewComment, ReviewDecision, Team
 
@@ -83,16 +83,29 @@ def thread(workspace: Workspace, parent: Message) -> list[Message]:
     return workspace.replies_to(parent.channel, parent.ts)
 
 
+def wait_review(harness: Harness, number: int = 1, replies: int = 3) -> Message:
+    """The `number`-th review parent in Sales, once its thread has `replies` replies."""
+
+    def ready() -> Message | None:
+        found = parents(harness.workspace)
+        if len(found) < number or len(thread(harness.workspace, found[number - 1])) < replies:
+            return None
+        return found[number - 1]
+
+    parent: Message = harness.wait(ready)
+    return parent
+
+
 def key_of(message: Message) -> str:
     return str(((message.metadata or {}).get("event_payload") or {}).get("key", ""))
 
 
-def press(harness: Harness, user: str, action_id: str, message: Message) -> None:
+def press(harness: Harness, user: str, action_id: str, message: Message | Ephemeral) -> None:
     """`user` clicks the button `action_id` on `message` (its value as Slack sends it)."""
     value = next(
         element.get("value")
         for block in message.blocks or []
-        for element in block.get("elements", [])
+        for element in [*block.get("elements", []), block.get("accessory") or {}]
         if element.get("action_id") == action_id
     )
     response = harness.driver.block_action(user, action_id, value, message=message)

@@ -9,6 +9,7 @@ import pytest
 
 from bot.jobs.reviews import Hooks, ReviewJob
 from localslack import LocalSlackServer
+from localslack.models import Message
 from storage import repo
 from storage.db import session_scope
 
@@ -37,7 +38,7 @@ def job(harness: Harness, slack_server: LocalSlackServer) -> ReviewJob:
     return make_job(harness, slack_server)
 
 
-def posted_review(harness: Harness, job: ReviewJob) -> tuple[object, list[object]]:
+def posted_review(harness: Harness, job: ReviewJob) -> tuple[Message, list[Message]]:
     job.run(NOW)
     parent = parents(harness.workspace)[0]
     return parent, list(thread(harness.workspace, parent))
@@ -197,20 +198,21 @@ def test_closing_posts_the_summary_in_the_thread_and_the_channel(
     )
     assert "Only the lead" in text_of(harness.kpi("review close sales", user=EVE))
     harness.kpi("review close", user=LEAD, channel=SALES)  # the channel names the team
-    summaries = harness.wait(
-        lambda: [m for m in harness.workspace.messages_in(SALES) if "summary" in key_of(m)]
-        if len([m for m in harness.workspace.messages_in(SALES) if "summary" in key_of(m)]) == 2
-        else None
-    )
-    in_thread, in_channel = summaries
+
+    def summaries() -> list[Message] | None:
+        found = [m for m in harness.workspace.messages_in(SALES) if "summary" in key_of(m)]
+        return found if len(found) == 2 else None
+
+    in_thread, in_channel = harness.wait(summaries)
     assert in_thread.thread_ts == parent.ts and not in_channel.is_reply
     body = text_of(in_channel)
     assert "Review summary — Sales" in body and "keep" in body and "still drives hiring" in body
     assert "Without commentary* (2)" in body and "*Qualified pipeline*" in body
     assert "*Monthly churn*" not in body.split("Without commentary")[1]
     assert [r.status for r in reviews_of(harness.engine)] == ["closed"]
+    seen = len(harness.workspace.ephemerals_for(EVE))
     press(harness, EVE, "review_comment_open", replies[0])
-    closed = harness.wait(lambda: harness.workspace.ephemerals_for(EVE))[-1]
+    closed = harness.wait(lambda: harness.workspace.ephemerals_for(EVE)[seen:])[-1]
     assert "is closed" in text_of(closed)
     assert "no open review" in text_of(harness.kpi("review close sales", user=LEAD))
 
@@ -226,7 +228,9 @@ def test_a_run_that_dies_after_posting_is_finished_by_another_without_doubles(
         if len(posted) == 3:  # the parent and two replies are in Slack; the second unrecorded
             raise KeyboardInterrupt("the process dies")
 
-    dying = make_job(harness, slack_server, worker="a", hooks=Hooks(posted=crash_after_second_reply))
+    dying = make_job(
+        harness, slack_server, worker="a", hooks=Hooks(posted=crash_after_second_reply)
+    )
     with pytest.raises(KeyboardInterrupt):
         dying.run(NOW)
     [parent] = parents(harness.workspace)
