@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,6 +44,11 @@ def _warm() -> int:
     """Import and draw once, so a worker's first real chart is warm."""
     render_team([], "warm-up")
     return os.getpid()
+
+
+def _peak_kb() -> tuple[int, int]:
+    time.sleep(0.05)  # long enough for every worker to take one
+    return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def default_workers() -> int:
@@ -89,6 +96,15 @@ class ChartRenderer:
         except Exception as exc:
             done.set_exception(exc)
         return done
+
+    def peak_memory_kb(self) -> int:
+        """The largest peak resident memory among the workers (0 without workers)."""
+        with self._lock:
+            pool = self._pool
+        if pool is None:
+            return 0
+        peaks = dict(f.result() for f in [pool.submit(_peak_kb) for _ in range(self.workers * 3)])
+        return max(peaks.values(), default=0)
 
     def shutdown(self) -> None:
         with self._lock:

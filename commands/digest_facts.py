@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from charts.series import KpiSeries, Point
 from commands.context import Policy
-from commands.insight import period_label, short_label, target_of
+from commands.insight import target_of
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
 from core.digest_time import history_periods, is_late, report_period
@@ -27,7 +27,8 @@ from core.kinds import Cadence, Direction, Status
 from core.status import assess, expected_by
 from core.values import format_value
 from storage import digests, repo
-from storage.models import Goal, Kpi, Measurement, Person, Team
+from storage.digests import Value
+from storage.models import Goal, Kpi, Person, Team
 
 HISTORY = 12  # periods per chart panel
 
@@ -51,6 +52,21 @@ def zone(team: Team | None, policy: Policy) -> ZoneInfo:
     return policy.tz
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def short_label(period: Period) -> str:
+    """A compact axis label, as commands.insight.short_label writes it: W47, Nov, Q4, 26 Nov."""
+    start = period.start
+    if period.cadence in (Cadence.WEEKLY, Cadence.BIWEEKLY):
+        return f"W{start.isocalendar().week:02d}"
+    if period.cadence is Cadence.MONTHLY:
+        return _MONTHS[start.month - 1]
+    if period.cadence is Cadence.QUARTERLY:
+        return f"Q{(start.month - 1) // 3 + 1}"
+    return f"{start.day} {_MONTHS[start.month - 1]}"
+
+
 def _band(kpi: Kpi) -> tuple[float, float] | None:
     if kpi.band_low is None or kpi.band_high is None:
         return None
@@ -58,7 +74,7 @@ def _band(kpi: Kpi) -> tuple[float, float] | None:
 
 
 def _pace_window(
-    kpi: Kpi, goal: Goal | None, first: Measurement | None
+    kpi: Kpi, goal: Goal | None, first: Value | None
 ) -> tuple[datetime, datetime | None]:
     start = kpi.created_at
     if first is not None:
@@ -113,20 +129,16 @@ class DigestFacts:
 
     def _history(
         self, plans: Sequence[tuple[Kpi, ZoneInfo, datetime, list[Period]]]
-    ) -> dict[int, dict[str, Measurement]]:
+    ) -> dict[int, dict[str, Value]]:
         """Values per KPI by period key, from the oldest period needed: one query per cadence."""
         by_cadence: dict[Cadence, list[tuple[int, list[Period]]]] = defaultdict(list)
         for kpi, _, _, periods in plans:
             assert kpi.id is not None
             by_cadence[kpi.cadence].append((kpi.id, periods))
-        found: dict[int, dict[str, Measurement]] = {}
+        found: dict[int, dict[str, Value]] = {}
         for group in by_cadence.values():
             since = min(periods[0].start for _, periods in group)
-            ids = [kpi_id for kpi_id, _ in group]
-            for chunk in range(0, len(ids), 5000):
-                rows = repo.measurements_since(self.session, ids[chunk : chunk + 5000], since)
-                for kpi_id, measurements in rows.items():
-                    found[kpi_id] = {m.period_key: m for m in measurements}
+            found.update(digests.values_since(self.session, [k for k, _ in group], since))
         return found
 
     def _facts(
@@ -135,7 +147,7 @@ class DigestFacts:
         tz: ZoneInfo,
         moment: datetime,
         periods: list[Period],
-        values: dict[str, Measurement],
+        values: dict[str, Value],
         people: dict[str, Person],
         skipped: dict[tuple[int, str], str],
     ) -> KpiDigestFacts:
@@ -163,7 +175,7 @@ class DigestFacts:
             owner=kpi.owner_user_id,
             owner_name=owner.display_name if owner else None,
             period_key=report.key,
-            period_label=period_label(kpi.cadence, report.key),
+            period_label=report.label,
             value=format_value(current.value, kpi.unit) if current else None,
             change=(
                 change(
@@ -176,7 +188,7 @@ class DigestFacts:
                 if current
                 else None
             ),
-            previous_label=short_label(kpi.cadence, previous.key),
+            previous_label=short_label(previous),
             progress=progress_text(
                 kpi.direction, kpi.target, _band(kpi), assessment.progress, kpi.unit
             ),
@@ -206,7 +218,7 @@ class DigestFacts:
         return MissingValue(
             kpi_key=kpi.key,
             kpi_name=kpi.name,
-            period_label=period_label(kpi.cadence, report.key),
+            period_label=report.label,
             owner=kpi.owner_user_id,
             owner_name=owner.display_name if owner else None,
             late=is_late(report, tz, moment),
@@ -219,7 +231,7 @@ class DigestFacts:
         self,
         kpi: Kpi,
         periods: Sequence[Period],
-        shown: Sequence[Measurement | None],
+        shown: Sequence[Value | None],
         start: datetime,
         deadline: datetime | None,
         status: Status,
@@ -242,7 +254,7 @@ class DigestFacts:
             unit=kpi.unit,
             direction=kpi.direction,
             points=[
-                Point(short_label(kpi.cadence, p.key), m.value if m else None)
+                Point(short_label(p), m.value if m else None)
                 for p, m in zip(periods, shown, strict=True)
             ],
             target=kpi.target if kpi.direction is not Direction.BAND else None,

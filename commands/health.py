@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from commands.context import Policy
 from core import health
@@ -85,8 +85,9 @@ def findings_by_team(
     fallback = max(moments.values(), default=None)
     if fallback is None:
         return {}
+    wanted = [t.id for t in teams.values() if t.key in moments and t.id is not None]
     kpi_facts, goal_facts = _facts(
-        session, policy, teams, lambda key: moments.get(key or "", fallback)
+        session, policy, teams, lambda key: moments.get(key or "", fallback), team_ids=wanted
     )
     kpis_of: dict[str, list[health.KpiFacts]] = {key: [] for key in moments}
     goals_of: dict[str, list[health.GoalFacts]] = {key: [] for key in moments}
@@ -104,9 +105,15 @@ def _facts(
     policy: Policy,
     teams: dict[int | None, Team],
     now_of: Callable[[str | None], datetime],
+    *,
+    team_ids: Sequence[int] | None = None,
 ) -> tuple[list[health.KpiFacts], list[health.GoalFacts]]:
+    """Facts for the checks; with ``team_ids``, only those teams' KPIs are read."""
     goals = {g.id: g for g in repo.list_goals(session)}
-    kpis = repo.list_kpis(session, repo.KpiFilter(active=None))
+    if team_ids is None:
+        kpis = repo.list_kpis(session, repo.KpiFilter(active=None))
+    else:
+        kpis = list(session.exec(select(Kpi).where(col(Kpi.team_id).in_(team_ids))))
     latest = repo.latest_measurements(session, [k.id for k in kpis if k.id is not None])
 
     def tz_of(kpi: Kpi) -> ZoneInfo:

@@ -6,13 +6,15 @@ Like storage.repo, nothing here commits; the caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import and_, exists
 from sqlmodel import Session, col, select
 
 from storage.models import DigestPost, Kpi, Measurement, Nudge
 
+_CHUNK = 5000  # IDs per IN (...) list
 SKIPPED = "skipped"  # the nudge state of a period its owner skipped (see commands.reminders)
 
 
@@ -114,6 +116,30 @@ def stale_posts(session: Session, *, since: datetime) -> list[DigestPost]:
         .order_by(col(DigestPost.id))
     )
     return list(session.exec(query))
+
+
+@dataclass(frozen=True)
+class Value:
+    """One logged value, read as plain data (no ORM objects: digests read thousands)."""
+
+    period_key: str
+    period_start: date
+    value: float
+
+
+def values_since(
+    session: Session, kpi_ids: Sequence[int], since: date
+) -> dict[int, dict[str, Value]]:
+    """The values of many KPIs from ``since`` on, by KPI and period key."""
+    found: dict[int, dict[str, Value]] = {kpi_id: {} for kpi_id in kpi_ids}
+    m = Measurement
+    for chunk in range(0, len(kpi_ids), _CHUNK):
+        query = select(col(m.kpi_id), col(m.period_key), col(m.period_start), col(m.value)).where(
+            col(m.kpi_id).in_(kpi_ids[chunk : chunk + _CHUNK]), col(m.period_start) >= since
+        )
+        for kpi_id, key, start, value in session.execute(query):
+            found[kpi_id][key] = Value(key, start, value)
+    return found
 
 
 def active_kpis_by_team(session: Session, team_ids: Sequence[int]) -> dict[int, list[Kpi]]:

@@ -34,12 +34,13 @@ from sqlalchemy.exc import IntegrityError
 from bot.digest_publish import Content, Outcome, Publisher
 from bot.digest_render import ChartRenderer
 from bot.digest_slack import channel_fix
+from bot.jobs.digest_refresh import refresh, stale_contents
 from charts import Chart
 from commands.context import Policy
 from commands.digest import build_team_digests, teams_by_key
 from commands.digest_plan import KINDS, ROLLUP_KIND, DigestPlan, plan
 from commands.rollup import build_rollup
-from storage import digests, outbox, repo
+from storage import digests, outbox
 from storage.db import session_scope
 from storage.outbox import Claimed
 
@@ -47,16 +48,20 @@ log = logging.getLogger(__name__)
 
 PLAN_LEASE, REFRESH_LEASE = "digests:plan", "digests:refresh"
 MAX_ATTEMPTS = 5
-REFRESH_WINDOW = timedelta(days=7)
+RETRY_AFTER_ERROR = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
 class DigestConfig:
     lease: timedelta = timedelta(minutes=10)
-    batch: int = 25
+    batch: int = 10  # claimed and built together; a build holds the GIL for its length
     in_flight: int = 48
     senders: int = 4
     leadership_channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.in_flight < self.batch:
+            raise ValueError("in_flight must hold at least one batch")
 
 
 @dataclass
@@ -165,10 +170,9 @@ class DigestJob:
             self.config.senders, thread_name_prefix="kpibot-digest-send"
         ) as senders:
             while True:
-                slots.acquire()
-                wanted = 1
-                while wanted < self.config.batch and slots.acquire(blocking=False):
-                    wanted += 1
+                wanted = self.config.batch
+                for _ in range(wanted):  # room for a whole batch: claim and build in batches
+                    slots.acquire()
                 with session_scope(self.engine) as session:
                     batch = outbox.claim(
                         session,
@@ -182,7 +186,13 @@ class DigestJob:
                     slots.release()
                 if not batch:
                     break
-                for item in self._prepare(batch, report):
+                try:
+                    items = self._prepare(batch, report)
+                except Exception:
+                    log.exception("digests could not be built; they are tried again later")
+                    self._postpone(batch, report)
+                    items = [_Item(c, None, c.recipient) for c in batch]
+                for item in items:
                     if item.content is None:
                         slots.release()
                         continue
@@ -191,9 +201,9 @@ class DigestJob:
                     def post(item: _Item = item, chart: Future[Chart] = chart) -> None:
                         try:
                             self._deliver(item, chart, report)
-                        except Exception:
+                        except Exception:  # its lease runs out, and a later run tries again
                             log.exception("digest %s failed", item.claimed.key)
-                            report.fail(item.claimed.key, "kpibot error; see the log")
+                            report.fail(item.claimed.key, "kpibot error (see the log); retried")
                         finally:
                             slots.release()
 
@@ -203,6 +213,16 @@ class DigestJob:
                     chart.add_done_callback(rendered)
             for _ in range(self.config.in_flight):  # every claimed digest has been handled
                 slots.acquire()
+
+    def _postpone(self, batch: list[Claimed], report: DigestReport) -> None:
+        retry_at = self.clock() + RETRY_AFTER_ERROR
+        with session_scope(self.engine) as session:
+            for c in batch:
+                outbox.release(
+                    session, c.id, self.worker, retry_at=retry_at, reason="kpibot error",
+                    now=self.clock(),
+                )  # fmt: skip
+        report.count("postponed", len(batch))
 
     def _prepare(self, batch: list[Claimed], report: DigestReport) -> list[_Item]:
         """Each claimed digest with its content; gone teams are cancelled (content None)."""
@@ -292,12 +312,17 @@ class DigestJob:
                 return
             outbox.mark_failed(session, c.id, self.worker, reason=outcome.reason, now=self.clock())
         report.fail(c.key, outcome.reason)
-        if content.lead and outcome.channel_problem:
-            self.publisher.slack.tell(
-                content.lead,
+        if outcome.channel_problem:
+            preview = (
+                f"`/kpi digest preview team:{content.key}`"
+                if content.is_team
+                else "`kpibot digest render --rollup`"
+            )
+            self._tell(
+                content,
                 f"I could not post {content.name}'s weekly digest ({content.digest.week_label}): "
                 f"{channel_fix(outcome.reason, channel)} The next one will arrive once that is "
-                f"fixed; meanwhile `/kpi digest preview team:{content.key}` shows it to you.",
+                f"fixed; meanwhile {preview} shows it.",
             )
 
     def _in_doubt(
@@ -313,13 +338,17 @@ class DigestJob:
                 session, c.id, self.worker, reason=f"in doubt: {reason}", now=self.clock()
             )
         report.fail(c.key, f"in doubt: {reason}; not posted again")
-        if content.lead:
-            self.publisher.slack.tell(
-                content.lead,
-                f"{content.name}'s weekly digest ({content.digest.week_label}) may not have "
-                f"reached <#{channel}>: {reason}. If it is not there, `/kpi digest` in that "
-                "channel posts it.",
-            )
+        again = "`/kpi digest` in that channel posts it" if content.is_team else "next week's comes"
+        self._tell(
+            content,
+            f"{content.name}'s weekly digest ({content.digest.week_label}) may not have "
+            f"reached <#{channel}>: {reason}. If it is not there, {again}.",
+        )
+
+    def _tell(self, content: Content, text: str) -> None:
+        """The team's lead, or (for the roll-up and teams without one) kpibot's admins."""
+        for person in [content.lead] if content.lead else sorted(self.policy.admins):
+            self.publisher.slack.tell(person, text)
 
     # --- update ---------------------------------------------------------------------------------
 
@@ -328,39 +357,9 @@ class DigestJob:
             return
         try:
             built_at = self.clock()
-            with session_scope(self.engine) as session:
-                stale = digests.stale_posts(session, since=built_at - REFRESH_WINDOW)
-                team_posts = [p for p in stale if p.team_id is not None]
-                wanted = {p.team_id for p in team_posts}
-                teams = {t.id: t for t in repo.list_teams(session) if t.id in wanted}
-                requests = [(teams[p.team_id], p.moment) for p in team_posts if p.team_id in teams]
-                built = iter(build_team_digests(session, self.policy, requests))
-                contents = []
-                for post in stale:
-                    if post.team_id is None:
-                        contents.append(
-                            (post, Content(build_rollup(session, self.policy, post.moment)))
-                        )
-                    elif post.team_id in teams:
-                        contents.append((post, Content(next(built), post.team_id)))
+            contents = stale_contents(self.engine, self.policy, built_at)
             report.count("checked", len(contents))
-            charts = [
-                (post, content, content.chart(self.renderer))
-                if content.digest.fingerprint() != post.fingerprint
-                else (post, content, None)
-                for post, content in contents
-            ]
-            for post, content, chart in charts:
-                drawn = _result(chart) if chart is not None else None
-                if self.publisher.refresh(post, content, drawn, built_at=built_at):
-                    report.count("updated")
+            updated = refresh(self.publisher, self.renderer, contents, built_at=built_at)
+            report.count("updated", updated)
         finally:
             self._unlease(REFRESH_LEASE)
-
-
-def _result(chart: Future[Chart]) -> Chart | None:
-    try:
-        return chart.result()
-    except Exception:
-        log.exception("a digest chart could not be drawn")
-        return None
