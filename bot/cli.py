@@ -261,10 +261,13 @@ def _run_job(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _render_digest(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
     try:
-        written = digest_cli.run_render(args, settings, _engine(settings))
+        written = digest_cli.run_render(args, settings, engine)
     except LookupError as exc:
         raise CliError(str(exc)) from None
+    finally:
+        engine.dispose()
     for path in written:
         print(f"Wrote {path}")
     return 0

@@ -6,11 +6,11 @@ case returns and rolls back when it raises, so a refused or failed request chang
 
 from __future__ import annotations
 
-import functools
 import logging
+import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
@@ -64,6 +64,10 @@ class Runtime:
     engine: Engine
     client: WebClient
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    _digests: DigestService | None = field(default=None, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.policy = policy_from(self.settings)
@@ -71,12 +75,22 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock()
 
-    @functools.cached_property
+    @property
     def digests(self) -> DigestService:
-        """Chart workers, pacing and the `/kpi digest` pool, made on first use (bot.digests)."""
-        from bot.digests import DigestService  # bot.digests builds on this module
+        """Chart workers, pacing and the `/kpi digest` pool, made once on first use."""
+        with self._lock:
+            if self._digests is None:
+                from bot.digests import DigestService  # bot.digests builds on this module
 
-        return DigestService(self)
+                self._digests = DigestService(self)
+            return self._digests
+
+    def close(self) -> None:
+        """Stop what the runtime started on the way (chart workers, digest threads)."""
+        with self._lock:
+            service, self._digests = self._digests, None
+        if service is not None:
+            service.shutdown()
 
     def today_for(self, user_id: str) -> date:
         """Today in the user's timezone when kpibot knows it, else the default timezone."""

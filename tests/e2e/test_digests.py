@@ -35,8 +35,7 @@ def h(harness: Harness) -> Iterator[Harness]:
                 source="test", by=ALICE, now=MONDAY - timedelta(days=3),
             )  # fmt: skip
     yield harness
-    if "digests" in harness.runtime.__dict__:
-        harness.runtime.digests.shutdown()
+    harness.runtime.close()
 
 
 def run(h: Harness, now: datetime = MONDAY) -> Any:
@@ -197,6 +196,17 @@ def test_the_company_rollup_goes_to_the_leadership_channel(h: Harness) -> None:
     assert "*Grow ARR to $12M*" in body and "\u2003" in body  # the tree, indented
     assert image_of(rollup)["alt_text"].startswith("Company KPIs by goal · week 48")
     assert "digest-rollup:2026-W48" in deliveries(h)
+
+
+def test_a_rollup_channel_kpibot_cannot_post_in_is_reported_to_the_admins(h: Harness) -> None:
+    h.workspace.add_channel(LEADERS, "leadership", members=[ADMIN])
+    h.workspace.set_bot_membership(LEADERS, False)
+    h.runtime.settings = h.runtime.settings.model_copy(update={"leadership_channel": LEADERS})
+    report = run(h)
+    assert "failed digest-rollup:2026-W48: not_in_channel" in str(report)
+    (dm,) = h.workspace.dm_with(ADMIN)
+    assert "Company's weekly digest" in dm.text and "`/invite @kpibot`" in dm.text
+    assert "`kpibot digest render --rollup`" in dm.text
 
 
 def test_rate_limits_are_waited_out_and_nothing_is_lost(h: Harness) -> None:
