@@ -379,6 +379,12 @@ def kick(runtime: Runtime) -> None:
     _SENDER.submit(_send_now, runtime)
 
 
+def wait_for_kicks(timeout: float = 30.0) -> None:
+    """Return once the posting that kicks started has finished (the sender is one thread, so
+    a no-op queued now runs after them). For orderly shutdowns and tests."""
+    _SENDER.submit(lambda: None).result(timeout=timeout)
+
+
 def _send_now(runtime: Runtime) -> None:
     try:
         report = make_job(runtime).send(runtime.now())

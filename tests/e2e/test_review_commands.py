@@ -4,12 +4,14 @@ used the way leads and owners use them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from bot.cli import main
+from bot.jobs import reviews as review_jobs
 from localslack import LocalSlackServer
 from storage import repo
 from storage.models import Team
@@ -28,6 +30,13 @@ from .review_helpers import (
     thread,
     wait_review,
 )
+
+
+@pytest.fixture(autouse=True)
+def _posting_finished(harness: Harness) -> Iterator[None]:
+    """`/kpi review start|close` post in the background: let that finish within the test."""
+    yield
+    review_jobs.wait_for_kicks()
 
 
 def team(harness: Harness, key: str = "sales") -> Team:

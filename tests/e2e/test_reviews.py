@@ -3,10 +3,12 @@ message per KPI, commentary, decisions and action items, and a summary when it c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from bot.jobs import reviews as review_jobs
 from bot.jobs.reviews import Hooks, ReviewJob
 from localslack import LocalSlackServer
 from localslack.models import Message
@@ -36,6 +38,13 @@ from .review_helpers import (
 def job(harness: Harness, slack_server: LocalSlackServer) -> ReviewJob:
     set_schedule(harness.engine)
     return make_job(harness, slack_server)
+
+
+@pytest.fixture(autouse=True)
+def _posting_finished(harness: Harness) -> Iterator[None]:
+    """`/kpi review start|close` post in the background: let that finish within the test."""
+    yield
+    review_jobs.wait_for_kicks()
 
 
 def posted_review(harness: Harness, job: ReviewJob) -> tuple[Message, list[Message]]:
