@@ -226,6 +226,16 @@ def due_meeting(
     return meeting if _utc(post_moment(meeting, lead, tz)) <= _utc(now) else None
 
 
+def review_lead_hours(text: str) -> int:
+    """``24h``, ``2d``, ``36`` (hours) as whole hours before a meeting, within MAX_LEAD."""
+    found = re.fullmatch(r"(\d{1,3})\s*(h|hours?|d|days?)?", text.strip().lower())
+    if found is None:
+        raise CadenceError(f"'{text.strip()}' is not a lead time; like 24h or 2d")
+    hours = int(found[1]) * (24 if (found[2] or "h").startswith("d") else 1)
+    check_lead(timedelta(hours=hours))
+    return hours
+
+
 def check_lead(lead: timedelta) -> None:
     if not timedelta(0) <= lead <= MAX_LEAD:
         raise CadenceError(
@@ -236,8 +246,9 @@ def check_lead(lead: timedelta) -> None:
 # --- reading what people type --------------------------------------------------------------------
 
 
-def parse_review_cadence(text: str, *, today: date) -> ReviewCadence:
-    """Read a rhythm as people type it; ``today`` starts an every-N-weeks rhythm without a date.
+def parse_review_cadence(text: str, *, today: date | None) -> ReviewCadence:
+    """Read a rhythm as people type it; ``today`` starts an every-N-weeks rhythm without a date
+    (None: such a rhythm must say ``from DATE``, as in a config file read again later).
 
     Raises CadenceError with what was wrong and examples of what works.
     """
@@ -304,7 +315,12 @@ def parse_review_cadence(text: str, *, today: date) -> ReviewCadence:
         return ReviewCadence(weekday=weekday, at=at)
     if not 2 <= every <= MAX_EVERY:
         raise CadenceError(f"Meetings can be 1 to {MAX_EVERY} weeks apart.")
+    if anchor is None and today is None:
+        raise CadenceError(
+            f"Say which week the rhythm starts in: `{' '.join(words)} from YYYY-MM-DD`."
+        )
     start = anchor or today
+    assert start is not None
     first = start + timedelta(days=(weekday - start.weekday()) % 7)
     if anchor is not None and first != anchor:
         day = WEEKDAYS[weekday].capitalize()

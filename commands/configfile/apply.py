@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from core import clock_text
 from core.digest_time import parse_digest_time
+from core.review_cadence import review_lead_hours
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
@@ -350,6 +351,9 @@ def _set_team(team: Team, desired: _Fields) -> None:
     chosen = parse_digest_time(desired["digest"]) if desired["digest"] else None
     team.digest_weekday = chosen.weekday if chosen else None
     team.digest_time = chosen.at if chosen else None
+    team.review_schedule = desired["review"]
+    before = desired["review_before"]
+    team.review_lead_hours = review_lead_hours(before) if before else None
 
 
 def _set_reminders(team: Team, desired: _Fields) -> None:

@@ -22,6 +22,7 @@ from yaml.nodes import Node, ScalarNode, SequenceNode
 from core import clock_text
 from core.digest_time import parse_digest_time
 from core.kinds import parse_enum
+from core.review_cadence import parse_review_cadence, review_lead_hours
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value
 
 from .errors import Bad, did_you_mean, shown
@@ -246,6 +247,10 @@ parse_working_hours = _canonical(
 )
 parse_workdays = _canonical(clock_text.parse_workdays, clock_text.format_workdays)
 parse_digest = _canonical(parse_digest_time, lambda when: when.text)  # "mon 09:00"
+parse_review = _canonical(  # "every 2 weeks tue 10:00 from 2026-12-01"
+    lambda text: parse_review_cadence(text, today=None), lambda cadence: cadence.text
+)
+parse_review_before = _canonical(lambda text: f"{review_lead_hours(text)}h", str)  # "24h"
 parse_follow_up = _canonical(
     lambda text: clock_text.parse_duration(text, at_least=timedelta(minutes=10)),
     clock_text.format_duration,

@@ -22,6 +22,8 @@ from .parsers import (
     parse_digest,
     parse_follow_up,
     parse_number,
+    parse_review,
+    parse_review_before,
     parse_slug,
     parse_time_of_day,
     parse_timezone,
@@ -108,6 +110,9 @@ SECTIONS: dict[str, Section] = {
                 "max_reminders": parse_count(1, 10),
                 # the weekly digest's day and time; left out, Monday 09:00
                 "digest": parse_digest,
+                # review meetings (left out: none) and how long before them the thread goes out
+                "review": parse_review,
+                "review_before": parse_review_before,
             },
             ("key", "name"),
             {},

@@ -74,6 +74,8 @@ def team_fields(team: Team) -> dict[str, Any]:
         "digest": digest_time_of(team.digest_weekday, team.digest_time).text
         if team.digest_weekday is not None or team.digest_time is not None
         else None,
+        "review": team.review_schedule,
+        "review_before": None if team.review_lead_hours is None else f"{team.review_lead_hours}h",
     }
 
 
