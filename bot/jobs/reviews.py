@@ -357,7 +357,7 @@ class ReviewJob:
 def make_job(runtime: Runtime) -> ReviewJob:
     """A job with its own Web API client that leaves 429s to the job."""
     client = make_client(runtime.settings, wait_out_rate_limits=False)
-    lease = getattr(runtime.settings, "delivery_lease", ReviewJobConfig.lease)
+    lease = runtime.settings.delivery_lease
     return ReviewJob(
         runtime.engine,
         client,
