@@ -4,7 +4,9 @@ One run (`kpibot jobs run reviews [--now ISO]`, every KPIBOT_REMINDER_INTERVAL u
 `kpibot serve`, and right after `/kpi review start|close`):
 
 1. Under the ``reviews:plan`` lease: commands.review_plan.plan opens every review whose thread
-   is due (one outbox delivery each, keyed ``review:{team}:{meeting day}``).
+   is due (one outbox delivery each, keyed ``review:{team}:{meeting day}``). The same step
+   forgets Events API IDs older than EVENT_MEMORY: with message.channels every channel message
+   is an event, and Slack retries an event within hours, never days.
 2. Drain the outbox's ``review`` and ``review_summary`` deliveries, one at a time, in order:
    a thread is the parent (agenda, open action items, the team chart) and then one reply per
    KPI; a summary goes into the thread and then to the channel. Content is built fresh from
@@ -56,6 +58,7 @@ log = logging.getLogger(__name__)
 KINDS = (REVIEW, SUMMARY)
 FATAL_CHANNEL = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 FAILED = "failed"  # review.status when its thread could not be posted at all
+EVENT_MEMORY = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class Hooks:
 @dataclass
 class ReviewRunReport:
     planned: PlanSummary | None = None
+    events_forgotten: int = 0
     plan_skipped: bool = False
     plan_error: str | None = None
     threads: int = 0
@@ -157,6 +161,9 @@ class ReviewJob:
         try:
             with session_scope(self.engine) as session:
                 report.planned = plan(session, now=self.now, policy=self.policy)
+                report.events_forgotten = repo.forget_events_before(
+                    session, self.now - EVENT_MEMORY
+                )
         except Exception as exc:  # posting what is already planned still goes ahead
             log.exception("planning reviews failed")
             report.plan_error = f"{type(exc).__name__}: {exc}"

@@ -275,3 +275,15 @@ def test_rate_limits_are_waited_out_and_nothing_is_lost(
     assert sleep.waits == [3, 3] and report.messages == 4
     [parent] = parents(harness.workspace)
     assert len(thread(harness.workspace, parent)) == 3
+
+
+def test_the_job_forgets_event_ids_slack_no_longer_retries(
+    harness: Harness, job: ReviewJob
+) -> None:
+    with session_scope(harness.engine) as session:
+        assert repo.first_delivery(session, "Ev0OLD", NOW - timedelta(days=3))
+        assert repo.first_delivery(session, "Ev0NEW", NOW - timedelta(hours=1))
+    assert job.run(NOW).events_forgotten == 1
+    with session_scope(harness.engine) as session:
+        assert repo.first_delivery(session, "Ev0OLD", NOW)  # forgotten: new again
+        assert not repo.first_delivery(session, "Ev0NEW", NOW)
