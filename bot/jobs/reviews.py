@@ -103,6 +103,8 @@ class ReviewRunReport:
             out.append("Planning: another kpibot process is planning; sent what was due.")
         elif self.planned:
             out.append(f"Planned: {self.planned.line()}.")
+        if self.events_forgotten:
+            out.append(f"Forgot {self.events_forgotten} Events API IDs Slack no longer retries.")
         out.append(
             f"Posted {self.threads} review threads and {self.summaries} summaries "
             f"({self.messages} messages, {self.found_already_posted} found already posted by an "
