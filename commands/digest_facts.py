@@ -236,6 +236,13 @@ class DigestFacts:
         deadline: datetime | None,
         status: Status,
     ) -> KpiSeries:
+        """The chart panel: periods from the first value (or, with none, since the KPI was
+        created) to the report period; gaps after the first value show as missing."""
+        first = next((i for i, m in enumerate(shown) if m is not None), None)
+        if first is None:
+            created = kpi.created_at.date()
+            first = next((i for i, p in enumerate(periods) if p.end >= created), len(periods) - 1)
+        periods, shown = periods[first:], shown[first:]
         target = target_of(kpi)
         pace: list[float | None] | None = None
         if (

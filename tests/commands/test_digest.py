@@ -149,7 +149,11 @@ def test_the_chart_series_has_every_period_with_gaps_target_and_pace(company: Se
     assert pipeline.pace is not None and len(pipeline.pace) == 12
     assert pipeline.status is Status.AT_RISK
     churn = digest_.series[2]
-    assert [p.value for p in churn.points][-2:] == [3.5, None]
+    assert [(p.label, p.value) for p in churn.points] == [("Sep", 3.5), ("Oct", None)]
+    win_rate = digest_.series[1]  # months before the first value are not drawn as gaps
+    assert [p.label for p in win_rate.points] == ["Sep", "Oct"]
+    demos = digest_.series[3]  # no value yet: the periods since the KPI was created
+    assert [(p.label, p.value) for p in demos.points] == [("W48", None)]
 
 
 def test_warnings_and_action_items_come_with_the_team_digest(company: Session) -> None:
