@@ -9,6 +9,7 @@ KPIBOT_REQUIRE_BROWSER=1 (CI sets it), where they fail instead. The page may onl
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -109,10 +110,17 @@ def page_context(browser: Browser) -> Iterator[tuple[BrowserContext, OutsideRequ
         context.close()
 
 
+def _variant() -> str:
+    """The test's variant, "-sqlite" or "-postgresql": under pytest-xdist both variants of a
+    test run at once, so each writes its own file."""
+    found = re.search(r"\[(.+?)\]", os.environ.get("PYTEST_CURRENT_TEST", ""))
+    return "-" + re.sub(r"[^\w.-]+", "-", found.group(1)) if found else ""
+
+
 def screenshot(page: Any, name: str, capsys: pytest.CaptureFixture[str]) -> Path:
     """Save a screenshot under test-artifacts/ and print where, even with output captured."""
     ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+    path = ARTIFACTS / f"{name}{_variant()}.png"
     page.screenshot(path=str(path))
     with capsys.disabled():
         sys.stdout.write(f"\n[browser screenshot] {path}\n")

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_bolt import App
 from sqlalchemy import Engine
 
 from bot.app import build_app
@@ -47,6 +49,14 @@ kpis:
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is end to end: `-m "not e2e"` leaves them all out."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def slack_server() -> Iterator[LocalSlackServer]:
     server = LocalSlackServer().start()
@@ -61,6 +71,7 @@ class Harness:
     engine: Engine
     runtime: Runtime
     clock: list[datetime] = field(default_factory=lambda: [NOW])
+    app: App | None = None
 
     def kpi(self, text: str, *, user: str = ALICE, channel: str | None = SALES) -> Ephemeral:
         """Type `/kpi text` and return the reply it gets (waits for the work after ack)."""
@@ -79,6 +90,13 @@ class Harness:
 
     def wait(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
         return self.workspace.wait_for(predicate, timeout=timeout)
+
+    def drain(self) -> None:
+        """Wait until every listener the requests so far started has finished (Bolt hands them
+        to its pool before it acks), so the call log is final and a test can assert that
+        something did NOT happen. The app takes no more requests afterwards."""
+        assert self.app is not None, "this harness has no app to drain"
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 def _nth(items: list[Any], index: int) -> Any:
@@ -126,7 +144,7 @@ def harness(
     server = ServerThread(build_http_app(app, engine)).start()
     driver = SlackDriver(workspace, f"{server.url}/slack/events", SECRET)
     try:
-        yield Harness(workspace, driver, engine, runtime, clock)
+        yield Harness(workspace, driver, engine, runtime, clock, app)
     finally:
         driver.close()
         server.stop()

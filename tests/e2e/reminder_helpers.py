@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,6 +18,8 @@ from localslack import LocalSlackServer, Workspace
 from localslack.models import Message
 from storage.db import session_scope
 from storage.models import Delivery, Kpi, Nudge, Team
+
+from .slack_text import text_of as text_of  # the test modules read it from here
 
 # 2026-W48 (23-29 Nov) closes at midnight New York time; reminders are at 10:00 local.
 MONDAY_10_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -106,11 +107,6 @@ def reminder_dms(workspace: Workspace, user: str) -> list[Message]:
 
 def delivery_key(message: Message) -> str:
     return str(((message.metadata or {}).get("event_payload") or {}).get("key"))
-
-
-def text_of(message: Any) -> str:
-    blocks = getattr(message, "blocks", None) or []
-    return json.dumps(blocks, ensure_ascii=False) + str(getattr(message, "text", ""))
 
 
 def poll(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ from storage.db import session_scope
 from storage.models import ActionItem, Kpi, Review, ReviewComment, ReviewDecision, Team
 
 from .conftest import NOW, SALES, Harness
+from .slack_text import text_of as text_of  # the test modules read it from here
 
 # Sales (New York) meets on Fridays at 10:00; the thread goes out a day before: now.
 FRIDAY_10_NY = NOW + timedelta(days=1)
@@ -110,11 +110,6 @@ def press(harness: Harness, user: str, action_id: str, message: Message | Epheme
     )
     response = harness.driver.block_action(user, action_id, value, message=message)
     assert response.status_code == 200, response.text
-
-
-def text_of(message: Any) -> str:
-    blocks = getattr(message, "blocks", None) or []
-    return json.dumps(blocks, ensure_ascii=False) + str(getattr(message, "text", ""))
 
 
 def rows(engine: Engine, table: type[Any]) -> list[Any]:

@@ -2,9 +2,8 @@
 with the real kpibot behind it over HTTP and the demo company in the database.
 
 A person types `/kpi log ...` and sees the reply; opens the Home tab, presses "Log value",
-submits the modal and sees the confirmation; and, once kpibot has a reminders job, runs
-Monday's scheduled work from the clock control, opens the reminder DM, presses "Log value" there
-and submits. Each test leaves a screenshot in test-artifacts/ and prints its path.
+submits the modal and sees the confirmation; and runs Monday's scheduled work from the clock
+control, opens the reminder DM, presses "Log value" there and submits. Each test leaves a screenshot in test-artifacts/ and prints its path.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.local import demo
-from bot.local.jobs import registered_jobs
 from bot.local.stack import LocalStack
 from bot.settings import load_settings
 from storage import repo
@@ -172,8 +170,6 @@ def test_monday_reminder_dm_log_value_from_the_clock_control(
 ) -> None:
     from playwright.sync_api import expect
 
-    if "reminders" not in registered_jobs():
-        pytest.skip("kpibot has no reminders job yet: nothing to run as of Monday")
     act_as(page, SAM)
     page.click("a[data-conversation=C0DEMOMRKT]")
     run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "10:30"))
@@ -191,9 +187,6 @@ def test_the_digest_updates_when_the_reminded_value_is_logged(
 ) -> None:
     from playwright.sync_api import expect
 
-    jobs = registered_jobs()
-    if "reminders" not in jobs or "digests" not in jobs:
-        pytest.skip(f"kpibot needs reminders and digests jobs for this; it has {sorted(jobs)}")
     act_as(page, SAM)
     page.click("a[data-conversation=C0DEMOMRKT]")
     run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "10:30"))

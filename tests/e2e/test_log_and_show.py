@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -11,14 +10,7 @@ from storage import repo
 from storage.models import AuditEvent, Measurement
 
 from .conftest import ADMIN, ALICE, EVE, LEAD, SALES, Harness
-
-
-def text_of(reply: Any) -> str:
-    return json.dumps(reply.blocks) + str(reply.text)
-
-
-def blocks_of(reply: Any) -> list[dict[str, Any]]:
-    return list(reply.blocks or [])
+from .slack_text import blocks_of, text_of
 
 
 def test_help_lists_commands(harness: Harness) -> None:

@@ -11,7 +11,7 @@ from storage import repo
 from storage.models import AuditEvent, Goal, Kpi
 
 from .conftest import ADMIN, ALICE, BOB, EVE, LEAD, SALES, Harness
-from .test_log_and_show import blocks_of, text_of
+from .slack_text import blocks_of, text_of
 
 
 def kpis(harness: Harness) -> dict[str, Kpi]:
