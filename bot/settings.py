@@ -15,7 +15,6 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    AliasChoices,
     Field,
     SecretStr,
     ValidationError,
@@ -39,10 +38,6 @@ SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
 class SettingsError(Exception):
     """Raised with a one-line, user-facing message per bad variable."""
-
-
-def _env(name: str) -> Any:
-    return Field(validation_alias=AliasChoices(name))
 
 
 class Settings(BaseSettings):
@@ -208,10 +203,6 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     def slack_configured(self) -> list[str]:
         """The Slack variables still missing before kpibot can talk to Slack (empty when ready)."""

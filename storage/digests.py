@@ -52,10 +52,6 @@ def post_for_delivery(session: Session, delivery_id: int) -> DigestPost | None:
     return session.exec(select(DigestPost).where(DigestPost.delivery_id == delivery_id)).first()
 
 
-def get_post(session: Session, post_id: int) -> DigestPost | None:
-    return session.get(DigestPost, post_id)
-
-
 def posted(session: Session, post_id: int, *, channel_id: str, ts: str, now: datetime) -> None:
     post = session.get(DigestPost, post_id)
     if post is not None:

@@ -33,15 +33,6 @@ def open_reviews(session: Session, team_id: int) -> list[Review]:
     return list(session.exec(query))
 
 
-def latest_review(session: Session, team_id: int) -> Review | None:
-    query = (
-        select(Review)
-        .where(Review.team_id == team_id)
-        .order_by(col(Review.meeting_at).desc(), col(Review.id).desc())
-    )
-    return session.exec(query).first()
-
-
 def review_by_thread(session: Session, channel_id: str, parent_ts: str) -> Review | None:
     query = select(Review).where(Review.channel_id == channel_id, Review.parent_ts == parent_ts)
     return session.exec(query).first()
@@ -111,15 +102,3 @@ def open_actions(
         col(ActionItem.id),
     )
     return list(session.exec(query))
-
-
-def latest_decisions(session: Session, kpi_ids: Sequence[int]) -> dict[int, ReviewDecision]:
-    """The newest decision about each of these KPIs, in one query."""
-    if not kpi_ids:
-        return {}
-    query = (
-        select(ReviewDecision)
-        .where(col(ReviewDecision.kpi_id).in_(list(kpi_ids)))
-        .order_by(col(ReviewDecision.decided_at), col(ReviewDecision.id))
-    )
-    return {d.kpi_id: d for d in session.exec(query)}
