@@ -29,11 +29,14 @@ migrate: $(STAMP)
 
 # The whole suite: lint, types, then every test. Database tests run on SQLite and, when
 # KPIBOT_TEST_POSTGRES_URL is set, on PostgreSQL too (CI sets it and requires it).
+# pytest-xdist runs the tests on one worker per core (TEST_WORKERS=0: in this process, one by
+# one). Each worker has its own temporary directory, SQLite template and PostgreSQL database.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

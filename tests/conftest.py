@@ -29,7 +29,8 @@ REQUIRE_POSTGRES = os.environ.get("KPIBOT_REQUIRE_POSTGRES") == "1"
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 # CI explores the same examples on every run, so a red build always reproduces; developers'
-# runs keep drawing fresh examples (and remember failures in .hypothesis/).
+# runs keep drawing fresh examples (and remember failures in .hypothesis/, which pytest-xdist's
+# workers share safely: Hypothesis writes each example to a temporary file and renames it).
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
@@ -97,7 +98,9 @@ def _postgres_database() -> Iterator[str]:
             pytest.fail(reason)
         pytest.skip(reason)
     admin_url = make_url(POSTGRES_URL)
-    name = f"kpibot_test_{uuid.uuid4().hex[:10]}"
+    # one per pytest-xdist worker (gw0, gw1, ...), and never the same twice
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"kpibot_test_{worker}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(
         admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
     )
