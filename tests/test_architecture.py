@@ -98,7 +98,7 @@ def test_the_scan_sees_every_package(imports: list[Import]) -> None:
     """Guards the guard: a scan that found nothing would pass every rule below."""
     importers = {found.importer.split(".")[0] for found in imports}
     assert importers == set(PACKAGES)
-    assert any(found.lazy for found in imports) and any(found.type_only for found in imports)
+    assert len(imports) > 500  # about 1,500 today
 
 
 @pytest.mark.parametrize("package", PACKAGES)
