@@ -145,6 +145,7 @@ def test_the_home_tab_shows_what_is_due_my_action_items_and_my_teams_goals(
     harness.wait(lambda: len(harness.workspace.calls_to("views.publish")) > calls or None)
     home = harness.workspace.home_for(ALICE)
     assert home is not None and "Clean up the forecast" not in json.dumps(home.definition["blocks"])
+    harness.drain()
     assert harness.workspace.home_for(BOB) is None  # published for the one who opened it
 
 

@@ -27,6 +27,7 @@ def test_bad_signature_and_stale_timestamp_are_refused(harness: Harness) -> None
     harness.driver.signing_secret = "e2e-signing-secret"
     harness.driver.timestamp_skew = -600  # Slack's window is five minutes
     assert harness.driver.command(ALICE, "mine", channel_id=SALES).status_code == 401
+    harness.drain()
     assert harness.workspace.ephemerals_for(ALICE) == []
 
 
