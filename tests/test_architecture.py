@@ -2,10 +2,11 @@
 
 Arrows (a package may import only those below it; tests/import_graph.py reads the imports):
 
-    bench ──> anything           benchmarks drive the real thing; nothing imports bench
-    bot ──> commands ──> storage ──> core
-     │  └─> localslack  └─> charts ──> core
-     └─> storage, charts, core
+    bench ──> any package            (benchmarks drive the real thing; nothing imports bench)
+    bot ──> commands ──> storage ──┐
+     │              └──> charts ───┴──> core
+     ├──> storage, charts, core     (directly too)
+     └──> localslack                (bot.local only)
 
 - core is pure rules: the standard library and core, nothing else (no database, no drawing).
 - storage and charts build on core only; neither knows the other, commands joins them.
@@ -30,7 +31,8 @@ resolved to absolute names.
 
 Circles between modules are found on the graph of our modules' imports:
 - Imports under `if TYPE_CHECKING:` do not count: they never run, and annotations are strings
-  (`from __future__ import annotations`), so they cannot make import order matter.
+  (`from __future__ import annotations`), so they cannot make import order matter. So
+  commands.results naming commands.digest's TeamDigest for a type is no circle here.
 - Imports inside functions DO count. A lazy import is how a circle is usually hidden ("import
   here to avoid a circular import"), and the module still calls into the other one at run time;
   the two modules cannot be understood, tested or moved apart. Lazy imports that only keep a
