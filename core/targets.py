@@ -52,6 +52,7 @@ class Ramp:
         if not self.first <= period <= self.last:
             return None
         done = _periods_from(self.first, period)
+        assert done is not None  # without a limit the count always comes back
         return self.start_value + (self.end_value - self.start_value) * done / self.steps
 
 
