@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from core.cadence import Period, PeriodError, parse_period
+from core.cadence import BIWEEKLY_ANCHOR, Period, PeriodError, parse_period
 from core.kinds import Cadence
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value
 
@@ -52,7 +52,6 @@ class Ramp:
         if not self.first <= period <= self.last:
             return None
         done = _periods_from(self.first, period)
-        assert done is not None  # without a limit the count always comes back
         return self.start_value + (self.end_value - self.start_value) * done / self.steps
 
 
@@ -156,8 +155,8 @@ def _parse_ramp(raw: object, cadence: Cadence) -> Ramp:
             f"targets.ramp runs from {first.key} to {last.key}, which is not forward in time; "
             "'to' must be a later period than 'from' (for one period, write its target directly)"
         )
-    steps = _periods_from(first, last, limit=_MAX_RAMP_PERIODS)
-    if steps is None:
+    steps = _periods_from(first, last)
+    if steps > _MAX_RAMP_PERIODS:
         raise TargetsError(
             f"targets.ramp from {first.key} to {last.key} spans more than "
             f"{_MAX_RAMP_PERIODS:,} periods; shorten it"
@@ -196,16 +195,25 @@ def _number(raw: object, what: str) -> float:
     return number
 
 
-def _periods_from(first: Period, last: Period, *, limit: int | None = None) -> int | None:
-    """How many periods ``last`` is after ``first`` (0 when equal); None past ``limit``."""
-    count = 0
-    period = first
-    while period < last:
-        period = period.next()
-        count += 1
-        if limit is not None and count > limit:
-            return None
-    return count
+def _periods_from(first: Period, last: Period) -> int:
+    """How many periods ``last`` is after ``first`` (0 when equal, negative when before)."""
+    return _ordinal(last) - _ordinal(first)
+
+
+def _ordinal(period: Period) -> int:
+    """The period's place in an endless count of its cadence's periods (arithmetic, no walking)."""
+    start = period.start
+    match period.cadence:
+        case Cadence.DAILY:
+            return start.toordinal()
+        case Cadence.WEEKLY:
+            return start.toordinal() // 7  # every ISO week starts on a Monday
+        case Cadence.BIWEEKLY:
+            return (start - BIWEEKLY_ANCHOR).days // 14
+        case Cadence.MONTHLY:
+            return start.year * 12 + start.month - 1
+        case Cadence.QUARTERLY:
+            return start.year * 4 + (start.month - 1) // 3
 
 
 def _key_text(raw: object) -> str:

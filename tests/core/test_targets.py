@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from core.cadence import parse_period
+from core.cadence import parse_period, period_containing
 from core.kinds import Cadence
 from core.targets import PeriodTargets, TargetsError, parse_targets
 
@@ -161,3 +163,20 @@ def test_a_period_of_another_cadence_is_refused():
         ValueError, match="2026-W49 is a weekly period but these targets are monthly"
     ):
         PeriodTargets(M, 1).target_for(parse_period(W, "2026-W49"))
+
+
+@given(
+    st.sampled_from(list(Cadence)),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 1, 1)),
+    st.integers(0, 60),
+)
+def test_ramp_steps_count_periods_like_walking_them(cadence, day, steps):
+    first = period_containing(cadence, day)
+    last = first
+    for _ in range(steps):
+        last = last.next()
+    ramp = parse_targets(
+        {"ramp": {"from": first.key, "start": 0, "to": last.next().key, "end": steps + 1}}, cadence
+    ).ramp
+    assert ramp.steps == steps + 1
+    assert ramp.value_for(last) == pytest.approx(steps)
