@@ -16,9 +16,10 @@ Model (:func:`project`):
   ``spread = 1.4826 * MAD(residuals) + (IQR of the pairwise slopes / 2) * horizon`` where
   ``horizon`` is the distance in periods from the middle of the data to the deadline, and the
   size is the largest of ``|projected|``, ``|last fitted|`` and ``|target|`` when given.
-  ``spread / size <= 5 %`` is high confidence, ``<= 15 %`` medium, otherwise low. Fewer than
-  :data:`HIGH_CONFIDENCE_VALUES` values, or a horizon beyond the deadline farther than the
-  history is long, can be at most medium: a short or far-stretched line is a guess.
+  ``spread / size <= 5 %`` is high confidence, ``<= 15 %`` medium, otherwise low. With fewer
+  than :data:`HIGH_CONFIDENCE_VALUES` values, or a deadline more periods ahead than there are
+  values, it is at most medium: a short or far-stretched line is a guess. An all-zero line is
+  medium when nothing wobbles and low otherwise (there is no size to compare with).
 
 Verdicts (:func:`judge`) compare the projected value with the target: UP hits when it is at or
 above the target, DOWN at or below, BAND within ``[low, high]``. A miss is measured relative to

@@ -316,3 +316,15 @@ def test_end_to_end_sentence_from_history():
     result = project(history, date(2026, 6, 30), target=4e6)
     verdict = judge(result, Target(Direction.UP, 4e6), unit="USD")
     assert verdict.sentence == "projected $2.5M by 30 Jun 2026 — misses $4M by 38 %"
+
+
+@given(
+    start=st.floats(-1e4, 1e4),
+    slope=st.floats(-1e3, 1e3),
+    outliers=st.dictionaries(st.integers(0, 7), st.floats(-1e9, 1e9), min_size=1, max_size=2),
+)
+def test_up_to_two_outliers_among_eight_leave_the_line_unchanged(start, slope, outliers):
+    clean = [start + slope * x for x in range(8)]
+    values = [outliers.get(x, y) for x, y in enumerate(clean)]
+    result = project(months(values), date(2026, 12, 31))  # Aug + 4 months: x = 11
+    assert result.value == pytest.approx(start + slope * 11, rel=1e-6, abs=1e-6)
