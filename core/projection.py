@@ -221,6 +221,26 @@ def judge(projection: Projection, target: Target, *, unit: str | None = None) ->
     )
 
 
+def projection_line(
+    projection: Projection, target: Target | None, *, unit: str | None = None
+) -> str:
+    """The one line /kpi show, the digest and the review print about a projection.
+
+    ``projected $3.4M by 30 Jun 2027 — misses $4M by 15 % (medium confidence)``; without a
+    usable target just where it lands; without a projection the reason (``needs 4 values to
+    project; has 2``). For seasonal targets pass the target of the deadline's period.
+    """
+    if projection.value is None or projection.confidence is None:
+        return projection.reason or "no projection"
+    verdict = judge(projection, target, unit=unit) if target is not None else None
+    if verdict is not None:
+        sentence = verdict.sentence
+    else:
+        shown = format_value(projection.value, unit)
+        sentence = f"projected {shown} by {format_date(projection.deadline)}"
+    return f"{sentence} ({projection.confidence.label})"
+
+
 def _percent(fraction: float) -> str:
     whole = round(fraction * 100)
     if whole == 0:

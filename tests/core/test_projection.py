@@ -16,6 +16,7 @@ from core.projection import (
     Projection,
     judge,
     project,
+    projection_line,
 )
 from core.status import Target
 
@@ -328,3 +329,25 @@ def test_up_to_two_outliers_among_eight_leave_the_line_unchanged(start, slope, o
     values = [outliers.get(x, y) for x, y in enumerate(clean)]
     result = project(months(values), date(2026, 12, 31))  # Aug + 4 months: x = 11
     assert result.value == pytest.approx(start + slope * 11, rel=1e-6, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("history", "target", "line"),
+    [
+        (
+            [1.0e6, 1.3e6, 1.6e6, 1.9e6],
+            Target(Direction.UP, 4e6),
+            "projected $2.5M by 30 Jun 2026 — misses $4M by 38 % (medium confidence)",
+        ),
+        ([1.0e6, 1.3e6, 1.6e6, 1.9e6], None, "projected $2.5M by 30 Jun 2026 (medium confidence)"),
+        (
+            [1.0e6, 1.3e6, 1.6e6, 1.9e6],
+            Target(Direction.UP, None),
+            "projected $2.5M by 30 Jun 2026 (medium confidence)",
+        ),
+        ([1.0e6, 1.3e6], Target(Direction.UP, 4e6), "needs 4 values to project; has 2"),
+    ],
+)
+def test_projection_line(history, target, line):
+    result = project(months(history), date(2026, 6, 30))
+    assert projection_line(result, target, unit="USD") == line
