@@ -180,3 +180,24 @@ def test_ramp_steps_count_periods_like_walking_them(cadence, day, steps):
     ).ramp
     assert ramp.steps == steps + 1
     assert ramp.value_for(last) == pytest.approx(steps)
+
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12), st.dates()
+)
+ramp_like = st.dictionaries(st.sampled_from(["from", "to", "start", "end", "step"]), scalars)
+
+
+@given(
+    st.sampled_from(list(Cadence)),
+    st.one_of(
+        scalars,
+        st.dictionaries(st.one_of(scalars, st.just("ramp")), st.one_of(scalars, ramp_like)),
+    ),
+)
+def test_parsing_only_ever_raises_its_own_error(cadence, raw):
+    try:
+        targets = parse_targets(raw, cadence, fallback=1)
+    except TargetsError:
+        return
+    assert parse_targets(targets.to_config(), cadence, fallback=1) == targets
