@@ -10,7 +10,8 @@ Grammar (a hand-written tokenizer and recursive-descent parser; nothing is ever 
 * NUMBER is decimal, optionally with an exponent: ``100``, ``0.5``, ``.5``, ``1e3``.
 * KEY is a KPI key: letters, digits, ``_`` and ``-`` (case-insensitive). A hyphen between two
   word characters belongs to the key, so ``new-deals`` is one key; to subtract, put spaces
-  around the minus: ``won - lost``. (A number followed by ``-`` is a subtraction: ``1-2``.)
+  around the minus: ``won - lost``. Keys may start with digits (``7-day``, ``30d_churn``);
+  between two numbers a ``-`` subtracts (``1-2``).
 * Formulas are at most :data:`MAX_LENGTH` characters and :data:`MAX_DEPTH` levels deep.
 
 Import checks (unknown keys, circles, units) live in :mod:`core.formula_checks`.
@@ -33,7 +34,7 @@ FUNCTIONS = ("min", "max")
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?![A-Za-z0-9_.])
+  | (?P<number>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)(?![A-Za-z0-9_.]|-[A-Za-z_])
   | (?P<key>[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)
   | (?P<symbol>[-+*/(),])
   | (?P<other>.)

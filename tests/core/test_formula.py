@@ -17,6 +17,7 @@ VALUES = {
     "new": 100.0,
     "deals": 3.0,
     "7day_active": 70.0,
+    "7-day": 7.0,
     "zero": 0.0,
 }
 
@@ -39,6 +40,7 @@ VALUES = {
         ("new - deals", 97),
         ("1-2", -1),
         ("7day_active / 7", 10),
+        ("7-day * 2", 14),
         ("WON", 12),  # keys are case-insensitive
         ("min(won, lost)", 12),
         ("max(won, lost, 40)", 40),
@@ -266,3 +268,18 @@ def test_recompute_order_puts_inputs_first():
     assert recompute_order("weight", formulas) == ["score", "double"]
     assert recompute_order("lost", formulas) == ["other"]
     assert recompute_order("nothing", formulas) == []
+
+
+@pytest.mark.parametrize(
+    ("formula", "inputs"),
+    [
+        ("7-day", ("7-day",)),
+        ("7 - day", ("day",)),
+        ("1-2", ()),
+        ("1e3-x", ("1e3-x",)),
+        ("won-lost", ("won-lost",)),
+        ("30d_churn * 2", ("30d_churn",)),
+    ],
+)
+def test_hyphens_between_word_characters_belong_to_keys(formula, inputs):
+    assert parse_formula(formula).inputs == inputs
