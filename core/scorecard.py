@@ -80,6 +80,7 @@ class Cell:
     target: float | None
     mark: Mark
     text: str  # the value as shown, "–" without one
+    plain: str  # the same without its unit, for tables whose goal column shows the unit
 
     @property
     def marked(self) -> str:
@@ -161,7 +162,11 @@ def short_label(period: Period) -> str:
 
 
 def render_wide(scorecard: Scorecard) -> str:
-    """A table per grid: KPIs down, periods across, then Goal, Avg and Total columns."""
+    """A table per grid: KPIs down, periods across, then Goal, Avg and Total columns.
+
+    Period cells leave out the unit (the goal, average and total show it) and are one space
+    apart, so 13 weeks of a currency KPI fit in about 130 columns.
+    """
     if not scorecard.grids:
         return "No KPIs to show."
     blocks = []
@@ -172,7 +177,7 @@ def render_wide(scorecard: Scorecard) -> str:
             table.append(
                 [
                     _fit(row.name, _NAME_WIDTH),
-                    *(cell.marked for cell in row.cells),
+                    *(cell.plain + cell.mark.symbol for cell in row.cells),
                     row.goal,
                     row.average_text,
                     row.total_text,
@@ -180,10 +185,12 @@ def render_wide(scorecard: Scorecard) -> str:
             )
         widths = [max(len(line[column]) for line in table) for column in range(len(header))]
         lines = [_title(grid)]
+        periods = len(grid.periods)
         for line in table:
-            texts = [line[0].ljust(widths[0])]
-            texts += [text.rjust(width) for text, width in zip(line[1:], widths[1:], strict=True)]
-            lines.append("  ".join(texts).rstrip())
+            aligned = [text.rjust(width) for text, width in zip(line, widths, strict=True)]
+            name = line[0].ljust(widths[0])
+            cells = " ".join(aligned[1 : 1 + periods])
+            lines.append("  ".join([name, cells, *aligned[1 + periods :]]).rstrip())
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n" + LEGEND
 
@@ -236,11 +243,11 @@ def _cell(kpi: ScorecardKpi, period: Period) -> Cell:
     value = kpi.values.get(period.key)
     target = kpi.targets.target_for(period) if kpi.targets is not None else None
     if value is None:
-        return Cell(period, None, target, Mark.NO_VALUE, _NO_VALUE)
+        return Cell(period, None, target, Mark.NO_VALUE, _NO_VALUE, _NO_VALUE)
     text = format_cell(value, kpi.unit, kpi.precision)
     met = _met(kpi, value, target)
     mark = Mark.NO_TARGET if met is None else Mark.MET if met else Mark.MISSED
-    return Cell(period, value, target, mark, text)
+    return Cell(period, value, target, mark, text, format_cell(value, None, kpi.precision))
 
 
 def _met(kpi: ScorecardKpi, value: float, target: float | None) -> bool | None:

@@ -59,6 +59,7 @@ def test_grid_of_trailing_weeks():
     assert row.goal == "≥12 deals"
     assert row.average == pytest.approx(8) and row.average_text == "8 deals"
     assert row.total == 24 and row.total_text == "24 deals"
+    assert [c.plain for c in row.cells] == ["–", "5", "9", "10"]
 
 
 @pytest.mark.parametrize(
@@ -186,9 +187,9 @@ def test_wide_text():
     text = render_wide(build_scorecard(SMALL, today=TODAY, count=3))
     assert text == (
         "Weekly scorecard · 2026-W47 to 2026-W49\n"
-        "KPI                    W47      W48     W49    Goal     Avg   Total\n"
-        "Revenue             $1.1M✗  $1.25M✓       –  ≥$1.2M  $1.18M  $2.35M\n"
-        "Win rate of quali…       –   24.0%✗  26.5%✓  ≥25.0%   25.2%\n"
+        "KPI                   W47    W48   W49    Goal     Avg   Total\n"
+        "Revenue             1.1M✗ 1.25M✓     –  ≥$1.2M  $1.18M  $2.35M\n"
+        "Win rate of quali…      –  24.0✗ 26.5✓  ≥25.0%   25.2%\n"
         f"{LEGEND}"
     )
 
@@ -247,3 +248,17 @@ def test_phone_text_never_exceeds_forty_columns(rows, target):
     assert max(len(line) for line in text.splitlines()) <= 40
     wide = render_wide(build_scorecard(kpis, today=TODAY))
     assert len(wide.splitlines()) == 1 + 1 + len(kpis) + 1  # title, header, rows, legend
+
+
+def test_thirteen_weeks_of_money_fit_a_desktop_code_block():
+    keys = [p.key for p in build_scorecard([weekly("x", {})], today=TODAY).grids[0].periods]
+    kpi = weekly(
+        "revenue",
+        {key: 1.1e6 + i * 2.3e4 for i, key in enumerate(keys)},
+        1.2e6,
+        name="Revenue booked in the quarter",
+        unit="USD",
+    )
+    lines = render_wide(build_scorecard([kpi], today=TODAY)).splitlines()
+    assert max(len(line) for line in lines) <= 135
+    assert lines[2].startswith("Revenue booked in…  1.1M✗ 1.12M✗")
