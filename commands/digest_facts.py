@@ -19,12 +19,12 @@ from sqlmodel import Session
 
 from charts.series import KpiSeries, Point
 from commands.context import Policy
-from commands.insight import target_of
+from commands.insight import end_of_day, target_of
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
 from core.digest_time import history_periods, is_late, report_period
 from core.kinds import Cadence, Direction, Status
-from core.status import assess, expected_by
+from core.status import assess, pace_at
 from core.values import format_value
 from storage import digests, repo
 from storage.digests import Value
@@ -167,6 +167,7 @@ class DigestFacts:
             deadline=deadline,
             at_risk_band=self.policy.at_risk_band,
             unit=kpi.unit,
+            period_end=end_of_day(report.end),
         )
         owner = people.get(kpi.owner_user_id)
         row = DigestRow(
@@ -199,7 +200,7 @@ class DigestFacts:
         missing = None
         if current is None:
             missing = self._missing(kpi, report, tz, moment, owner, people, skipped)
-        series = self._series(kpi, periods[1:], shown, start, deadline, row.status)
+        series = self._series(kpi, periods[1:], shown, start, deadline, row.status, moment)
         return KpiDigestFacts(kpi=kpi, goal=goal, row=row, series=series, missing=missing)
 
     def _missing(
@@ -235,6 +236,7 @@ class DigestFacts:
         start: datetime,
         deadline: datetime | None,
         status: Status,
+        moment: datetime,
     ) -> KpiSeries:
         """The chart panel: periods from the first value (or, with none, since the KPI was
         created) to the report period; gaps after the first value show as missing."""
@@ -251,9 +253,7 @@ class DigestFacts:
             and kpi.direction is not Direction.BAND
         ):
             pace = [
-                expected_by(
-                    target, start, deadline, datetime.combine(p.start, time(12), tzinfo=UTC)
-                )
+                pace_at(target, start, deadline, period_end=end_of_day(p.end), now=moment)
                 for p in periods
             ]
         return KpiSeries(

@@ -16,7 +16,7 @@ from commands.results import GoalNode, KpiRow
 from core.cadence import parse_period
 from core.goals import rollup, tree_order
 from core.kinds import Cadence, Direction, Status
-from core.status import Assessment, Target, assess, expected_by, trend
+from core.status import Assessment, Target, assess, pace_at, trend
 from core.values import format_value
 from storage import repo
 from storage.models import Goal, Kpi, Measurement, Team
@@ -57,8 +57,16 @@ def target_text(kpi: Kpi) -> str:
     return f"{sign} {format_value(kpi.target, kpi.unit)}"
 
 
-def _end_of_day(day: date) -> datetime:
+def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=UTC)
+
+
+def period_end(cadence: Cadence, key: str) -> datetime | None:
+    """When the period a value is for ends: where its pace is taken (core.status.pace_at)."""
+    try:
+        return end_of_day(parse_period(cadence, key).end)
+    except ValueError:
+        return None
 
 
 def pace_window(
@@ -69,7 +77,7 @@ def pace_window(
     start = kpi.created_at
     if first is not None:
         start = min(start, datetime.combine(first.period_start, time(0), tzinfo=UTC))
-    deadline = _end_of_day(goal.deadline) if goal is not None and goal.deadline else None
+    deadline = end_of_day(goal.deadline) if goal is not None and goal.deadline else None
     return start, deadline
 
 
@@ -85,6 +93,7 @@ def assess_kpi(
         deadline=deadline,
         at_risk_band=ctx.policy.at_risk_band,
         unit=kpi.unit,
+        period_end=period_end(kpi.cadence, values[-1].period_key) if values else None,
     )
 
 
@@ -176,8 +185,12 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
     pace: list[float | None] | None = None
     if deadline is not None and kpi.baseline is not None:
         pace = [
-            expected_by(
-                target, start, deadline, datetime.combine(v.period_start, time(12), tzinfo=UTC)
+            pace_at(
+                target,
+                start,
+                deadline,
+                period_end=period_end(kpi.cadence, v.period_key),
+                now=ctx.now,
             )
             for v in facts.values
         ]

@@ -6,14 +6,20 @@ Status rules (:func:`assess`):
   target number, BAND without both bounds) also gives NO_DATA, with a reason saying what is
   missing; a band whose lower bound exceeds its upper bound raises ValueError (reject it on input
   with :func:`validate_target`).
-* UP: the bar is the *pace* -- where a straight line from baseline at ``start`` to target at
-  ``deadline`` says the value should be by ``now`` (:func:`expected_by`) -- when baseline, start
-  and deadline are all known; otherwise the bar is the target itself.
-  ``value >= bar`` -> ON_TRACK; ``value >= bar - at_risk_band * scale`` -> AT_RISK; else
-  OFF_TRACK. ``scale`` is ``|target - baseline|`` when the baseline is known and differs from the
-  target, else ``|target|`` (1 when the target is 0). Reaching the target itself is always
-  ON_TRACK, whatever the pace says.
-* DOWN mirrors UP: lower is better, the at-risk margin lies above the bar.
+* UP: reaching the target is always ON_TRACK. Short of it, the *band* is
+  ``at_risk_band * scale``, where ``scale`` is ``|target - baseline|`` when the baseline is known
+  and differs from the target, else ``|target|`` (1 when the target is 0).
+  Without a pace: within the band of the target -> AT_RISK, further -> OFF_TRACK.
+  With a pace -- where a straight line from baseline at ``start`` to target at ``deadline`` says
+  the value should be (:func:`pace_at`), known when baseline, start and deadline are all known --
+  pace lifts a KPI one step but never past its target: on or ahead of pace, within the band of
+  the target -> ON_TRACK and further from it -> AT_RISK; behind pace by at most the band ->
+  AT_RISK, further -> OFF_TRACK. So "5.7 h, target <= 4 h" is never on track just because a far
+  deadline's pace allows it, and a better value never gets a worse status.
+* The pace is taken at the end of the period the value is for (``period_end``), or at ``now``
+  when that is earlier, so that a value for a past period is judged by that period's pace and a
+  chart's pace line (:func:`pace_at` per period) shows the same number as the text.
+* DOWN mirrors UP: lower is better, the band lies above the target and the pace.
 * BAND: inside ``[low, high]`` (bounds included) -> ON_TRACK; outside by at most
   ``at_risk_band * (high - low)`` -> AT_RISK (when ``high == low`` the width used is ``|low|``, or
   1 when that is 0); further out -> OFF_TRACK. Bands have no pace and no progress.
@@ -95,6 +101,24 @@ def expected_by(target: Target, start: datetime, deadline: datetime, now: dateti
     return target.baseline + fraction * (target.target - target.baseline)
 
 
+def pace_at(
+    target: Target,
+    start: datetime,
+    deadline: datetime,
+    *,
+    period_end: datetime | None,
+    now: datetime,
+) -> float | None:
+    """The pace for a value of the period ending at ``period_end``: the one computation the
+    status text and the chart's pace line share. Taken at the period's end, or at ``now`` when
+    the period has not ended yet (or is not known)."""
+    return expected_by(target, start, deadline, _pace_moment(period_end, now))
+
+
+def _pace_moment(period_end: datetime | None, now: datetime) -> datetime:
+    return now if period_end is None else min(period_end, now)
+
+
 def assess(
     latest: float | None,
     target: Target,
@@ -104,20 +128,26 @@ def assess(
     deadline: datetime | None = None,
     at_risk_band: float = 0.1,
     unit: str | None = None,
+    period_end: datetime | None = None,
 ) -> Assessment:
-    """The status of a KPI whose latest value is ``latest`` (see the module docstring)."""
-    _require_aware(now=now, start=start, deadline=deadline)
+    """The status of a KPI whose latest value is ``latest`` (see the module docstring).
+
+    ``period_end`` is the end of the period ``latest`` is for; the pace is taken there when it
+    is before ``now``."""
+    _require_aware(now=now, start=start, deadline=deadline, period_end=period_end)
     if not at_risk_band >= 0:
         raise ValueError(f"at_risk_band must be 0 or more, not {at_risk_band}")
     if target.direction is Direction.BAND:
         return _assess_band(latest, target, at_risk_band, unit)
-    return _assess_directional(latest, target, now, start, deadline, at_risk_band, unit)
+    moment = _pace_moment(period_end, now)
+    return _assess_directional(latest, target, now, moment, start, deadline, at_risk_band, unit)
 
 
 def _assess_directional(
     latest: float | None,
     target: Target,
     now: datetime,
+    moment: datetime,
     start: datetime | None,
     deadline: datetime | None,
     at_risk_band: float,
@@ -128,7 +158,8 @@ def _assess_directional(
         return Assessment(Status.NO_DATA, None, None, "no target set, so there is no status")
     expected = None
     if start is not None and deadline is not None:
-        expected = expected_by(target, start, deadline, now)
+        expected = expected_by(target, start, deadline, moment)
+    by = "by now" if moment >= now else f"by {format_date(moment)}"
 
     def show(number: float) -> str:
         return format_value(number, unit)
@@ -136,37 +167,49 @@ def _assess_directional(
     if latest is None:
         reason = "no value reported yet"
         if expected is not None:
-            reason += f"; {show(expected)} expected by now"
+            reason += f"; {show(expected)} expected {by}"
         return Assessment(Status.NO_DATA, expected, None, reason)
 
     sense = 1.0 if target.direction is Direction.UP else -1.0
-    bar = goal if expected is None else expected
     scale = _scale(target)
+    bar = goal if expected is None else expected
     tolerance = _REL_TOLERANCE * max(1.0, abs(bar), abs(goal), scale)
     margin = at_risk_band * scale
     progress = _progress(latest, target)
     value = show(latest)
+    side = "below" if sense > 0 else "above"
+    short_of_goal = sense * (goal - latest)  # positive while the target is not reached
 
-    if sense * (latest - goal) >= -tolerance:
+    if short_of_goal <= tolerance:
         return Assessment(
             Status.ON_TRACK, expected, progress, f"{value} has reached the target of {show(goal)}"
         )
-    gap = sense * (bar - latest)  # how far behind the bar, positive when behind
-    if gap <= tolerance:
-        assert expected is not None  # without pace the bar is the target, handled above
-        reason = f"{value} is on pace: {show(expected)} expected by now"
-        return Assessment(Status.ON_TRACK, expected, progress, reason + _due(goal, deadline, show))
+    behind_pace = sense * (bar - latest)  # positive when behind the bar
+    if expected is not None and behind_pace <= tolerance:
+        # On or ahead of pace: one step better than the distance to the target alone says.
+        if short_of_goal <= margin + tolerance:
+            reason = f"{value} is on pace: {show(expected)} expected {by}"
+            return Assessment(
+                Status.ON_TRACK, expected, progress, reason + _due(goal, deadline, show)
+            )
+        ahead = "on pace:" if behind_pace >= -tolerance else "ahead of the pace of"
+        reason = (
+            f"{value} is {ahead} {show(expected)} expected {by}, but {side} the target of "
+            f"{show(goal)}"
+        )
+        if deadline is not None:
+            reason += f" (due {format_date(deadline)})"
+        return Assessment(Status.AT_RISK, expected, progress, reason)
 
-    status = Status.AT_RISK if gap <= margin + tolerance else Status.OFF_TRACK
+    status = Status.AT_RISK if behind_pace <= margin + tolerance else Status.OFF_TRACK
     slightly = "slightly " if status is Status.AT_RISK else ""
-    side = "below" if sense > 0 else "above"
     if deadline is not None and now >= deadline:
         reason = (
             f"{value} is {slightly}{side} the target of {show(goal)}, which was due "
             f"{format_date(deadline)}"
         )
     elif expected is not None:
-        reason = f"{value} is {slightly}behind the pace of {show(expected)} expected by now"
+        reason = f"{value} is {slightly}behind the pace of {show(expected)} expected {by}"
         reason += _due(goal, deadline, show)
     else:
         reason = f"{value} is {slightly}{side} the target of {show(goal)}"

@@ -97,14 +97,14 @@ def test_rows_show_the_report_period_change_progress_and_owner(company: Session)
     assert pipeline.progress == "22% of the way to $4M"
     assert pipeline.status is Status.AT_RISK
     assert (win_rate.period_key, win_rate.value, win_rate.status) == (
-        "2026-10", "23.5%", Status.ON_TRACK,
+        "2026-10", "23.5%", Status.AT_RISK,  # ahead of pace, far from 30%
     )  # fmt: skip
     assert win_rate.change is not None and win_rate.change.text == "+2.5 pts"
     churn = digest_.goals[1].rows[0]
     assert (churn.value, churn.status, churn.period_label) == (None, Status.NO_DATA, "October 2026")
     assert digest_.goals[0].status is Status.AT_RISK
     counts = digest_.counts
-    assert (counts.on_track, counts.at_risk, counts.missing, counts.no_target) == (1, 1, 2, 0)
+    assert (counts.on_track, counts.at_risk, counts.missing, counts.no_target) == (0, 2, 2, 0)
 
 
 def test_missing_values_name_their_owners_and_mention_only_late_ones(company: Session) -> None:
@@ -285,3 +285,28 @@ def test_the_digest_schedule_is_shown_set_and_reset_by_the_lead(company: Session
     ]
     with pytest.raises(CommandError, match="is not a weekday"):
         schedule(ctx(LEAD), "sales", None, "someday 10:00")
+
+
+def test_the_status_text_and_the_chart_give_the_same_pace_for_the_same_week(
+    company: Session,
+) -> None:
+    from commands import insight
+    from commands.digest_facts import DigestFacts
+    from core.values import format_value
+
+    kpi = repo.get_kpi(company, "pipeline")
+    assert kpi is not None
+    [digest_facts] = DigestFacts(company, POLICY).for_kpis([kpi], lambda _: MONDAY)
+    series = digest_facts.series
+    assert series.pace is not None and series.points[-1].label == "W48"
+    chart_pace = series.pace[-1]
+    assert chart_pace is not None
+    assert f"{format_value(chart_pace, 'USD')} expected by 29 Nov 2026" in digest_facts.row.reason
+
+    # /kpi show's text and chart, on the same Monday, measure week 49's value by week 49's pace.
+    ctx = Context(session=company, actor=LEAD, now=MONDAY, policy=POLICY)
+    [facts] = insight.gather(ctx, [kpi])
+    shown = insight.series_for(ctx, facts)
+    assert shown.pace is not None and shown.points[-1].label == "W49"
+    assert facts.assessment.expected == shown.pace[-1]
+    assert shown.pace[-2] == chart_pace  # week 48 has one pace wherever it is drawn

@@ -3,9 +3,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.kinds import Direction, Status, Trend
-from core.status import Assessment, Target, assess, expected_by, format_date, trend
+from core.status import Assessment, Target, assess, expected_by, format_date, pace_at, trend
 from core.status import validate_target as validate
 
 UP, DOWN, BAND = Direction.UP, Direction.DOWN, Direction.BAND
@@ -68,8 +70,10 @@ PACED_DOWN = Target(DOWN, 20, baseline=100)  # at day 50 the pace is 60; scale 8
 @pytest.mark.parametrize(
     ("latest", "status"),
     [
-        (50, ON),  # exactly on pace
-        (60, ON),
+        (50, RISK),  # exactly on pace, but half the way still to go
+        (60, RISK),
+        (89.99, RISK),
+        (90, ON),  # on pace and within the at-risk band of the target: 100 - 0.1 * 100
         (45, RISK),
         (40, RISK),  # exactly at the at-risk edge: 50 - 0.1 * 100
         (39.99, OFF),
@@ -86,8 +90,10 @@ def test_up_with_pace(latest: float, status: Status) -> None:
 @pytest.mark.parametrize(
     ("latest", "status"),
     [
-        (60, ON),
-        (50, ON),
+        (60, RISK),  # on pace, 40 above the target
+        (50, RISK),
+        (28.01, RISK),
+        (28, ON),  # on pace and within the band of the target: 20 + 0.1 * 80
         (68, RISK),  # exactly at the edge: 60 + 0.1 * 80
         (68.01, OFF),
         (100, OFF),
@@ -140,7 +146,7 @@ def test_pace_needs_a_baseline_start_and_deadline() -> None:
 @pytest.mark.parametrize(
     ("now", "latest", "status"),
     [
-        (day(-10), 0, ON),  # before start the pace is the baseline
+        (day(-10), 0, RISK),  # before start the pace is the baseline; far from the target
         (day(-10), -10, RISK),
         (day(-10), -10.01, OFF),
         (day(100), 100, ON),  # at the deadline the pace is the target
@@ -182,7 +188,18 @@ def test_progress(target: Target, latest: float, progress: float | None) -> None
         (PACED_UP, None, "no value reported yet; 50 expected by now"),
         (Target(UP, None), 5, "no target set, so there is no status"),
         (PACED_UP, 100, "100 has reached the target of 100"),
-        (PACED_UP, 55, "55 is on pace: 50 expected by now (target 100 by 11 Apr 2027)"),
+        (
+            PACED_UP,
+            55,
+            "55 is ahead of the pace of 50 expected by now, but below the target of 100 "
+            "(due 11 Apr 2027)",
+        ),
+        (
+            PACED_UP,
+            50,
+            "50 is on pace: 50 expected by now, but below the target of 100 (due 11 Apr 2027)",
+        ),
+        (PACED_UP, 95, "95 is on pace: 50 expected by now (target 100 by 11 Apr 2027)"),
         (
             PACED_UP,
             45,
@@ -385,3 +402,78 @@ def test_validate_target(target: Target, fragments: list[str]) -> None:
 def test_validate_target_shows_values_in_the_kpi_unit() -> None:
     (problem,) = validate(Target(UP, 1_200_000, baseline=1_200_000), unit="USD")
     assert "both $1,200,000" in problem
+
+
+# --- pace lifts a KPI one step, never past its target ------------------------------------------
+# The demo's reported cases: 9 h -> 4 h and 22% -> 40% over 18 months, four months in.
+
+
+@pytest.mark.parametrize(
+    ("target", "latest", "status"),
+    [
+        (Target(DOWN, 4, baseline=9), 5.7, RISK),  # ahead of pace (8.1 h) but 1.7 h above 4 h
+        (Target(DOWN, 4, baseline=9), 4.5, ON),  # within the band: 4 + 0.1 * 5
+        (Target(DOWN, 4, baseline=9), 9.5, OFF),  # behind pace by more than the band
+        (Target(UP, 40, baseline=22), 30.6, RISK),  # ahead of pace (25.3%) but 9.4 pts short
+        (Target(UP, 40, baseline=22), 38.2, ON),
+        (Target(UP, 40, baseline=22), 22, OFF),
+    ],
+)
+def test_a_kpi_far_from_its_target_is_not_on_track(
+    target: Target, latest: float, status: Status
+) -> None:
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    deadline = datetime(2028, 2, 1, tzinfo=UTC)
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    assert assess(latest, target, now=now, start=start, deadline=deadline).status is status
+
+
+def test_pace_is_taken_at_the_end_of_the_values_period_when_that_is_before_now() -> None:
+    # A value for the period ending on day 40 is measured against the pace of day 40, not 50.
+    result = assess(41, PACED_UP, now=day(50), start=START, deadline=DEADLINE, period_end=day(40))
+    assert (result.status, result.expected) == (RISK, 40)
+    assert result.reason.startswith("41 is ahead of the pace of 40 expected by 10 Feb 2027")
+    later = assess(41, PACED_UP, now=day(50), start=START, deadline=DEADLINE, period_end=day(60))
+    assert later.expected == 50
+
+
+def test_pace_at_matches_assess() -> None:
+    for end in (day(-3), day(20), day(50), day(70), day(130)):
+        expected = pace_at(PACED_UP, START, DEADLINE, period_end=end, now=day(50))
+        assessed = assess(3, PACED_UP, now=day(50), start=START, deadline=DEADLINE, period_end=end)
+        assert assessed.expected == expected
+
+
+_numbers = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+_days = st.floats(min_value=-50, max_value=200)
+
+
+@given(
+    baseline=_numbers,
+    goal=_numbers,
+    latest=_numbers,
+    better=st.floats(min_value=0, max_value=1e6),
+    when=_days,
+    down=st.booleans(),
+)
+def test_status_properties(
+    baseline: float, goal: float, latest: float, better: float, when: float, down: bool
+) -> None:
+    direction = DOWN if down else UP
+    sense = -1 if down else 1
+    target = Target(direction, goal, baseline=baseline)
+    band = 0.1 * (abs(goal - baseline) if goal != baseline else (abs(goal) or 1.0))
+
+    def status(value: float) -> Status:
+        return assess(value, target, now=day(when), start=START, deadline=DEADLINE).status
+
+    rank = {OFF: 0, RISK: 1, ON: 2}
+    # A better value never gives a worse status.
+    assert rank[status(latest + sense * better)] >= rank[status(latest)]
+    # Short of the target by more than the at-risk band is never on track, whatever the pace.
+    noise = 1e-6 * max(1.0, abs(goal), abs(baseline))  # the rules' float tolerance, generously
+    if sense * (goal - latest) > band + noise:
+        assert status(latest) is not ON
+    # Reaching the target is always on track.
+    if sense * (latest - goal) >= 0:
+        assert status(latest) is ON
