@@ -36,7 +36,14 @@ STATUS_EMOJI = {
     Status.OFF_TRACK: ":red_circle:",
     Status.NO_DATA: ":white_circle:",
 }
-TREND_ARROW = {Trend.IMPROVING: "↗", Trend.WORSENING: "↘", Trend.FLAT: "→", Trend.UNKNOWN: ""}
+# Words, not arrows: a trend says good or bad, and "↗" beside a falling cost would contradict
+# the numbers (an arrow shows which way the value moved, as in digests).
+TREND_TEXT = {
+    Trend.IMPROVING: "improving",
+    Trend.WORSENING: "worsening",
+    Trend.FLAT: "steady",
+    Trend.UNKNOWN: "",
+}
 REPORTING = {"late": ":hourglass: value late", "owner away": ":palm_tree: owner away"}
 TONE_EMOJI = {"ok": ":white_check_mark:", "info": "", "warn": ":warning:", "error": ":x:"}
 MAX_SECTION = 2900  # Slack allows 3000 characters in a section's text
@@ -120,10 +127,10 @@ def error(message: str, hint: str | None = None) -> Message:
 
 def kpi_line(row: KpiRow) -> str:
     latest = f"*{esc(row.latest)}*" if row.latest else "_no value yet_"
-    trend = TREND_ARROW[row.trend]
+    trend = f" · {TREND_TEXT[row.trend]}" if TREND_TEXT[row.trend] else ""
     period = f" ({esc(row.latest_period)})" if row.latest_period else ""
     return (
-        f"{STATUS_EMOJI[row.status]} *{esc(row.name)}* `{row.key}` — {latest}{period} {trend}"
+        f"{STATUS_EMOJI[row.status]} *{esc(row.name)}* `{row.key}` — {latest}{period}{trend}"
         f"\n    target {esc(row.target)} · <@{row.owner}> · {row.cadence}"
         + (f" · {esc(row.team)}" if row.team else "")
         + (f" · {REPORTING[row.reporting]}" if row.reporting in REPORTING else "")
@@ -155,7 +162,8 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
         + (f" ({esc(row.latest_period)})" if row.latest_period else ""),
         f"*Target*\n{esc(row.target)}"
         + (f" from {esc(result.baseline)}" if result.baseline else ""),
-        f"*Status*\n{status_text(row.status)} {TREND_ARROW[row.trend]}"
+        f"*Status*\n{status_text(row.status)}"
+        + (f" · {TREND_TEXT[row.trend]}" if TREND_TEXT[row.trend] else "")
         + (f"\n{REPORTING[row.reporting]}" if row.reporting in REPORTING else ""),
         f"*Owner*\n<@{row.owner}>",
         f"*Cadence*\n{row.cadence}, {row.indicator} indicator",

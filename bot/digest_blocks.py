@@ -33,7 +33,6 @@ from core.digest import ActionItem, DigestGoal, DigestRow, MissingValue, StatusC
 from core.kinds import Status
 from core.status import format_date
 
-CHANGE_ARROW = {"better": "↗", "worse": "↘", "flat": "→"}
 COUNT_EMOJI = {
     "on track": STATUS_EMOJI[Status.ON_TRACK],
     "at risk": STATUS_EMOJI[Status.AT_RISK],
@@ -76,10 +75,7 @@ def row_line(row: DigestRow) -> str:
     else:
         shown = f"*{esc(row.value)}*"
         if row.change is not None:
-            shown += (
-                f" ({CHANGE_ARROW[row.change.sense]} {esc(row.change.text)}"
-                f" vs {esc(row.previous_label or 'before')})"
-            )
+            shown += f" ({esc(row.change.summary(row.previous_label or 'before'))})"
     return (
         f"{STATUS_EMOJI[row.status]} *{esc(row.name)}* — {shown} · {esc(row.progress)}"
         f" · {person(row.owner, row.owner_name)}"

@@ -12,7 +12,7 @@ from datetime import date
 from bot.blocks import (
     MAX_BLOCKS,
     STATUS_EMOJI,
-    TREND_ARROW,
+    TREND_TEXT,
     Block,
     Message,
     button,
@@ -155,7 +155,7 @@ def item(view: ItemView, *, chart_file_id: str | None, alt_text: str) -> Message
         f"*Value*\n{latest}",
         f"*Target*\n{esc(row.target)}",
         f"*Status*\n{status_text(row.status)}",
-        f"*Trend*\n{TREND_ARROW[row.trend] or '–'} {row.trend.value}"
+        f"*Trend*\n{TREND_TEXT[row.trend] or 'not enough values yet'}"
         + (f"  `{spark}`" if spark else ""),
     ]
     blocks: list[Block] = [

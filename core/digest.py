@@ -24,16 +24,30 @@ from core.kinds import Direction, Status
 from core.values import format_value
 
 Sense = Literal["better", "worse", "flat"]
+Movement = Literal["up", "down", "flat"]
+_ARROWS: dict[Movement, str] = {"up": "↗", "down": "↘", "flat": "→"}
 FLAT_TOLERANCE = 0.005  # relative change below this reads as no change
 _PERCENT_UNITS = frozenset({"%", "percent", "pct"})
 
 
 @dataclass(frozen=True)
 class Change:
-    """``+$100k (+9%)`` since the period before, and whether that is the good way."""
+    """``+$100k (+9%)`` since the period before, which way the value moved and whether that
+    is the good way. The arrow follows the value (a cost going down points down); the word says
+    good or bad, so "↗ −$900" can never appear."""
 
     text: str
     sense: Sense
+    movement: Movement
+
+    @property
+    def arrow(self) -> str:
+        return _ARROWS[self.movement]
+
+    def summary(self, previous_label: str) -> str:
+        """``↘ −$900 (−8%) vs Oct, better``."""
+        shown = f"{self.arrow} {self.text} vs {previous_label}"
+        return shown if self.sense == "flat" else f"{shown}, {self.sense}"
 
 
 def change(
@@ -53,7 +67,7 @@ def change(
     delta = current - previous
     scale = max(abs(previous), abs(current))
     if scale == 0 or abs(delta) <= FLAT_TOLERANCE * scale:
-        return Change("no change", "flat")
+        return Change("no change", "flat", "flat")
     sign = "+" if delta > 0 else "−"
     if (unit or "").strip().lower() in _PERCENT_UNITS:
         text = f"{sign}{_number(abs(delta))} pts"
@@ -61,7 +75,8 @@ def change(
         text = f"{sign}{format_value(abs(delta), unit)}"
         if previous != 0:
             text += f" ({sign}{_number(abs(delta) / abs(previous) * 100, digits=0)}%)"
-    return Change(text, _sense(current, previous, direction, band))
+    movement: Movement = "up" if delta > 0 else "down"
+    return Change(text, _sense(current, previous, direction, band), movement)
 
 
 def _sense(

@@ -32,7 +32,7 @@ def row(key: str = "pipeline", **changes: object) -> DigestRow:
     base = DigestRow(
         key=key, name="Qualified <pipeline> & more", owner="U0ALICE01", owner_name="Alice",
         period_key="2026-W48", period_label="week 48 (23-29 Nov 2026)", value="$2M",
-        change=Change("+$100k (+5%)", "better"), previous_label="W47",
+        change=Change("+$100k (+5%)", "better", "up"), previous_label="W47",
         progress="20% of the way to $4M", status=Status.AT_RISK, reason="",
     )  # fmt: skip
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -74,7 +74,7 @@ def test_the_digest_reads_header_counts_chart_goals_missing_and_how_to_log() -> 
     goal = message.blocks[3]["text"]["text"]
     assert goal.startswith(":dart: *Pipeline &lt;H1&gt;* · :large_yellow_circle: at risk")
     assert (
-        "*Qualified &lt;pipeline&gt; &amp; more* — *$2M* (↗ +$100k (+5%) vs W47) · "
+        "*Qualified &lt;pipeline&gt; &amp; more* — *$2M* (↗ +$100k (+5%) vs W47, better) · "
         "20% of the way to $4M · Alice"
     ) in goal
     assert "<@U0ALICE01>" not in text(message)  # named, not pinged
@@ -226,3 +226,18 @@ def test_the_leadership_channel_setting(tmp_path: Path, monkeypatch: pytest.Monk
         SettingsError, match="KPIBOT_LEADERSHIP_CHANNEL: expected a Slack channel ID"
     ):
         load_settings(env_file=None)
+
+
+def test_a_kpi_line_says_the_trend_in_words_and_never_points_against_the_numbers() -> None:
+    from bot.blocks import kpi_line
+    from commands.results import KpiRow
+    from core.kinds import Trend
+
+    row = KpiRow(
+        key="cac", name="Customer acquisition cost", owner="U0SAM", team=None, goal=None,
+        cadence="monthly", indicator="lagging", latest="$11.1k", latest_period="Oct",
+        target="≤ $9k", status=Status.AT_RISK, trend=Trend.IMPROVING, reason="",
+    )  # fmt: skip
+    line = kpi_line(row)
+    assert "*$11.1k* (Oct) · improving" in line
+    assert not any(arrow in line for arrow in "↗↘→")

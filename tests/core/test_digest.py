@@ -153,13 +153,13 @@ def test_a_missing_value_is_late_once_its_period_closed_six_hours_ago() -> None:
 @pytest.mark.parametrize(
     ("current", "previous", "direction", "unit", "expected"),
     [
-        (1.2e6, 1.1e6, Direction.UP, "USD", Change("+$100k (+9%)", "better")),
-        (1.0e6, 1.1e6, Direction.UP, "USD", Change("−$100k (−9%)", "worse")),
-        (2.5, 3.0, Direction.DOWN, "%", Change("−0.5 pts", "better")),
-        (3.5, 3.0, Direction.DOWN, "%", Change("+0.5 pts", "worse")),
-        (10, 0, Direction.UP, "deals", Change("+10 deals", "better")),
-        (100, 100.2, Direction.UP, None, Change("no change", "flat")),
-        (0, 0, Direction.UP, None, Change("no change", "flat")),
+        (1.2e6, 1.1e6, Direction.UP, "USD", Change("+$100k (+9%)", "better", "up")),
+        (1.0e6, 1.1e6, Direction.UP, "USD", Change("−$100k (−9%)", "worse", "down")),
+        (2.5, 3.0, Direction.DOWN, "%", Change("−0.5 pts", "better", "down")),
+        (3.5, 3.0, Direction.DOWN, "%", Change("+0.5 pts", "worse", "up")),
+        (10, 0, Direction.UP, "deals", Change("+10 deals", "better", "up")),
+        (100, 100.2, Direction.UP, None, Change("no change", "flat", "flat")),
+        (0, 0, Direction.UP, None, Change("no change", "flat", "flat")),
     ],
 )
 def test_change_since_the_period_before(
@@ -170,9 +170,9 @@ def test_change_since_the_period_before(
 
 def test_change_of_a_band_kpi_is_better_towards_the_middle() -> None:
     band = (95.0, 99.0)
-    assert change(97.5, 99.5, Direction.BAND, "%", band) == Change("−2 pts", "better")
-    assert change(99.5, 97.5, Direction.BAND, "%", band) == Change("+2 pts", "worse")
-    assert change(96.0, 98.0, Direction.BAND, "%", band) == Change("−2 pts", "flat")
+    assert change(97.5, 99.5, Direction.BAND, "%", band) == Change("−2 pts", "better", "down")
+    assert change(99.5, 97.5, Direction.BAND, "%", band) == Change("+2 pts", "worse", "up")
+    assert change(96.0, 98.0, Direction.BAND, "%", band) == Change("−2 pts", "flat", "down")
     assert change(5, None, Direction.UP, None) is None
     assert change(float("nan"), 3, Direction.UP, None) is None
 
@@ -197,6 +197,26 @@ def test_progress_to_target(
     expected: str,
 ) -> None:
     assert progress_text(direction, target, band, progress, "USD") == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "direction", "unit", "summary"),
+    [
+        # The reported case: a cost going down is good, and its arrow points down.
+        (11_100, 12_000, Direction.DOWN, "USD", "↘ −$900 (−8%) vs Oct, better"),
+        (12_900, 12_000, Direction.DOWN, "USD", "↗ +$900 (+8%) vs Oct, worse"),
+        (11_100, 12_000, Direction.UP, "USD", "↘ −$900 (−8%) vs Oct, worse"),
+        (12_900, 12_000, Direction.UP, "USD", "↗ +$900 (+8%) vs Oct, better"),
+        (12_000, 12_001, Direction.UP, "USD", "→ no change vs Oct"),
+        (97.5, 99.5, Direction.BAND, "%", "↘ −2 pts vs Oct, better"),
+    ],
+)
+def test_the_arrow_shows_the_direction_and_the_word_whether_that_is_good(
+    current: float, previous: float, direction: Direction, unit: str, summary: str
+) -> None:
+    moved = change(current, previous, direction, unit, (95.0, 99.0))
+    assert moved is not None
+    assert moved.summary("Oct") == summary
 
 
 def _missing(**changes: object) -> MissingValue:

@@ -64,10 +64,10 @@ def test_each_team_channel_gets_one_charted_digest_a_week(h: Harness) -> None:
     report = run(h)
     assert "Sent 2 digests" in str(report)
     (sales,) = digest_messages(h, SALES)
-    assert sales.text.startswith("Sales digest, week 48 (23-29 Nov 2026): 1 on track, 2 missing")
+    assert sales.text.startswith("Sales digest, week 48 (23-29 Nov 2026): 1 at risk, 2 missing")
     body = text_of(sales)
     assert "Sales — week 48 (23-29 Nov 2026)" in body
-    assert "*$2M* (↗ +$100k (+5%) vs W47)" in body
+    assert "*$2M* (↗ +$100k (+5%) vs W47, better)" in body
     assert "Build a $4M qualified pipeline in H1" in body
     assert f"Monthly churn (October 2026) — <@{BOB}> · *late*" in body
     image = image_of(sales)
