@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from charts.series import KpiSeries, Point
 from commands.context import Policy
-from commands.insight import end_of_day, target_of
+from commands.insight import end_of_day, precision_of, target_of
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
 from core.digest_time import history_periods, is_late, report_period
@@ -168,6 +168,7 @@ class DigestFacts:
             at_risk_band=self.policy.at_risk_band,
             unit=kpi.unit,
             period_end=end_of_day(report.end),
+            precision=precision_of(kpi, [v.value for v in values.values()]),
         )
         owner = people.get(kpi.owner_user_id)
         row = DigestRow(

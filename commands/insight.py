@@ -17,7 +17,7 @@ from core.cadence import parse_period
 from core.goals import rollup, tree_order
 from core.kinds import Cadence, Direction, Status
 from core.status import Assessment, Target, assess, pace_at, trend
-from core.values import format_value
+from core.values import decimals_of, format_value
 from storage import repo
 from storage.models import Goal, Kpi, Measurement, Team
 
@@ -57,6 +57,11 @@ def target_text(kpi: Kpi) -> str:
     return f"{sign} {format_value(kpi.target, kpi.unit)}"
 
 
+def precision_of(kpi: Kpi, values: Sequence[float]) -> int:
+    """The decimals the KPI's own numbers use: derived numbers (its pace) are shown to it."""
+    return decimals_of([*values, kpi.target, kpi.baseline, kpi.band_low, kpi.band_high])
+
+
 def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59), tzinfo=UTC)
 
@@ -94,6 +99,7 @@ def assess_kpi(
         at_risk_band=ctx.policy.at_risk_band,
         unit=kpi.unit,
         period_end=period_end(kpi.cadence, values[-1].period_key) if values else None,
+        precision=precision_of(kpi, [v.value for v in values]),
     )
 
 

@@ -49,7 +49,7 @@ from statistics import fmean
 from typing import TypeAlias
 
 from core.kinds import Direction, Status, Trend
-from core.values import MAX_ABS_VALUE, format_value
+from core.values import MAX_ABS_VALUE, decimals_of, format_value
 
 _Show: TypeAlias = Callable[[float], str]
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -129,18 +129,29 @@ def assess(
     at_risk_band: float = 0.1,
     unit: str | None = None,
     period_end: datetime | None = None,
+    precision: int | None = None,
 ) -> Assessment:
     """The status of a KPI whose latest value is ``latest`` (see the module docstring).
 
     ``period_end`` is the end of the period ``latest`` is for; the pace is taken there when it
-    is before ``now``."""
+    is before ``now``. ``precision`` is the decimals the KPI's values are kept to (see
+    :func:`core.number_format.decimals_of`); the pace is shown rounded to it. Without it, the
+    decimals of the latest value, the target and the baseline decide."""
     _require_aware(now=now, start=start, deadline=deadline, period_end=period_end)
     if not at_risk_band >= 0:
         raise ValueError(f"at_risk_band must be 0 or more, not {at_risk_band}")
     if target.direction is Direction.BAND:
         return _assess_band(latest, target, at_risk_band, unit)
     moment = _pace_moment(period_end, now)
-    return _assess_directional(latest, target, now, moment, start, deadline, at_risk_band, unit)
+    if precision is None:
+        precision = decimals_of((latest, target.target, target.baseline))
+
+    def show_derived(number: float) -> str:
+        return format_value(number, unit, decimals=precision)
+
+    return _assess_directional(
+        latest, target, now, moment, start, deadline, at_risk_band, unit, show_derived
+    )
 
 
 def _assess_directional(
@@ -152,6 +163,7 @@ def _assess_directional(
     deadline: datetime | None,
     at_risk_band: float,
     unit: str | None,
+    show_pace: _Show,
 ) -> Assessment:
     goal = target.target
     if goal is None:
@@ -167,7 +179,7 @@ def _assess_directional(
     if latest is None:
         reason = "no value reported yet"
         if expected is not None:
-            reason += f"; {show(expected)} expected {by}"
+            reason += f"; {show_pace(expected)} expected {by}"
         return Assessment(Status.NO_DATA, expected, None, reason)
 
     sense = 1.0 if target.direction is Direction.UP else -1.0
@@ -188,13 +200,13 @@ def _assess_directional(
     if expected is not None and behind_pace <= tolerance:
         # On or ahead of pace: one step better than the distance to the target alone says.
         if short_of_goal <= margin + tolerance:
-            reason = f"{value} is on pace: {show(expected)} expected {by}"
+            reason = f"{value} is on pace: {show_pace(expected)} expected {by}"
             return Assessment(
                 Status.ON_TRACK, expected, progress, reason + _due(goal, deadline, show)
             )
         ahead = "on pace:" if behind_pace >= -tolerance else "ahead of the pace of"
         reason = (
-            f"{value} is {ahead} {show(expected)} expected {by}, but {side} the target of "
+            f"{value} is {ahead} {show_pace(expected)} expected {by}, but {side} the target of "
             f"{show(goal)}"
         )
         if deadline is not None:
@@ -209,7 +221,7 @@ def _assess_directional(
             f"{format_date(deadline)}"
         )
     elif expected is not None:
-        reason = f"{value} is {slightly}behind the pace of {show(expected)} expected {by}"
+        reason = f"{value} is {slightly}behind the pace of {show_pace(expected)} expected {by}"
         reason += _due(goal, deadline, show)
     else:
         reason = f"{value} is {slightly}{side} the target of {show(goal)}"

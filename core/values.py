@@ -21,23 +21,45 @@ Parsing is a small tokenizer followed by a fixed grammar::
 
     [sign] [currency] [sign] NUMBER [multiplier] [unit]
 
-Formatting (:func:`format_value`) is the inverse for display: ``$1.2M``, ``15.5%``, ``42 deals``.
+Formatting (:func:`core.number_format.format_value`, re-exported here) is the inverse for
+display: ``$1.2M``, ``15.5%``, ``42 deals``. ``-0`` (or ``(0)``, ``-$0``) is read as 0: zero has no
+sign, and no value is ever shown as ``-0``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+
+# Display lives in core.number_format; its names are re-exported here for existing callers.
+from core.number_format import (
+    CURRENCY_SYMBOLS,
+    PERCENT,
+    canonical_unit,
+    decimals_of,
+    format_value,
+)
+
+__all__ = [
+    "CURRENCY_SYMBOLS",
+    "EXAMPLES",
+    "MAX_ABS_VALUE",
+    "PERCENT",
+    "ParsedValue",
+    "ValueParseError",
+    "canonical_unit",
+    "decimals_of",
+    "format_value",
+    "parse_value",
+    "unit_conflict",
+]
 
 MAX_ABS_VALUE = 1e15
 """Largest magnitude a KPI value may have (a quadrillion); anything larger is a typo, not a KPI."""
 
 EXAMPLES = "Try 1200, 1.2k, 15% or $1,200."
 
-PERCENT = "%"
-CURRENCY_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 _SYMBOL_TO_CODE = {symbol: code for code, symbol in CURRENCY_SYMBOLS.items()}
 _MULTIPLIERS: dict[str, Decimal] = {
     "k": Decimal(1_000),
@@ -278,74 +300,6 @@ def _shown(text: str) -> str:
 
 def _error(shown: str, problem: str) -> ValueParseError:
     return ValueParseError(f"'{shown}' {problem}. {EXAMPLES}")
-
-
-# --- display ---------------------------------------------------------------------------------
-
-_COMPACT_FROM = 10_000
-_COMPACT_STEPS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def canonical_unit(unit: str | None) -> str | None:
-    """``"usd"``/``"$"`` -> ``"USD"``, ``"%"`` stays, blank -> None, anything else as given."""
-    if unit is None or not unit.strip():
-        return None
-    cleaned = unit.strip()
-    if cleaned.upper() in CURRENCY_SYMBOLS:
-        return cleaned.upper()
-    return _SYMBOL_TO_CODE.get(cleaned, cleaned)
-
-
-def format_value(number: float, unit: str | None, *, compact: bool = True) -> str:
-    """Show a value to a person: ``$1.2M``, ``-€1,200``, ``15.5%``, ``42 deals``, ``1,234.5``.
-
-    ``compact`` abbreviates magnitudes of 10,000 and more to k/M/B with at most three significant
-    digits (``12.3k``, ``1.2M``; only beyond 999B do more digits show, as in ``1,230B``) and keeps
-    three significant digits below 1 (``0.125``, ``0.00123``, down to six decimals). Otherwise
-    numbers are grouped in full with at most two decimals, trailing zeros dropped. A blank unit
-    counts as no unit; non-finite numbers show as ``n/a``.
-    """
-    if not math.isfinite(number):
-        return "n/a"
-    body = _compact(abs(number)) if compact else _grouped(abs(number))
-    sign = "-" if number < 0 and body.strip("0.,") else ""  # no "-0"
-    unit = canonical_unit(unit)
-    if unit is None:
-        return f"{sign}{body}"
-    if unit == PERCENT:
-        return f"{sign}{body}%"
-    if unit in CURRENCY_SYMBOLS:
-        return f"{sign}{CURRENCY_SYMBOLS[unit]}{body}"
-    return f"{sign}{body} {unit}"
-
-
-_MAX_SMALL_DECIMALS = 6
-
-
-def _grouped(magnitude: float) -> str:
-    text = f"{magnitude:,.2f}"
-    return text.rstrip("0").rstrip(".")
-
-
-def _compact(magnitude: float) -> str:
-    if 0 < magnitude < 1:  # small values keep three significant digits: 0.125, 0.00123
-        decimals = min(_MAX_SMALL_DECIMALS, 2 - math.floor(math.log10(magnitude)))
-        return f"{magnitude:.{decimals}f}".rstrip("0").rstrip(".")
-    if magnitude < _COMPACT_FROM:
-        return _grouped(magnitude)
-    for index, (scale, suffix) in enumerate(_COMPACT_STEPS):
-        if magnitude >= scale:
-            scaled = _three_significant(magnitude / scale)
-            if scaled >= 1000 and index > 0:  # 999.6k rounds to 1000k: say 1M instead
-                scale, suffix = _COMPACT_STEPS[index - 1]
-                scaled = _three_significant(magnitude / scale)
-            return _grouped(scaled) + suffix
-    raise AssertionError("unreachable: magnitude >= 10,000 always has a step")
-
-
-def _three_significant(value: float) -> float:
-    integer_digits = len(str(int(value)))
-    return round(value, max(0, 3 - integer_digits))
 
 
 def unit_conflict(parsed: ParsedValue, kpi_unit: str | None) -> str | None:

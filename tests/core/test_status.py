@@ -477,3 +477,28 @@ def test_status_properties(
     # Reaching the target is always on track.
     if sense * (latest - goal) >= 0:
         assert status(latest) is ON
+
+
+@pytest.mark.parametrize(
+    ("target", "latest", "unit", "precision", "fragment"),
+    [
+        # The reported cases: a pace of 96.37 leads, and 25.49% for a KPI typed to one decimal.
+        (Target(UP, 120, baseline=70), 90, "leads", None, "96 leads expected by now"),
+        (Target(UP, 40, baseline=22), 24.5, "%", None, "25.5% expected by now"),
+        (Target(UP, 40, baseline=22), 24, "%", None, "25% expected by now"),  # whole numbers
+        (Target(UP, 40, baseline=22), 24, "%", 2, "25.49% expected by now"),  # the KPI's history
+        (Target(UP, 120, baseline=70), None, "leads", None, "96 leads expected by now"),
+    ],
+)
+def test_the_pace_is_shown_to_the_kpis_precision(
+    target: Target, latest: float | None, unit: str, precision: int | None, fragment: str
+) -> None:
+    goal, baseline = target.target, target.baseline
+    assert goal is not None and baseline is not None
+    # The moment where the pace is 96.37 leads (or 25.49%).
+    fraction = {120: 26.37 / 50, 40: 3.49 / 18}[int(goal)]
+    now = START + (DEADLINE - START) * fraction
+    result = assess(
+        latest, target, now=now, start=START, deadline=DEADLINE, unit=unit, precision=precision
+    )
+    assert fragment in result.reason

@@ -12,6 +12,7 @@ from core.values import (
     ParsedValue,
     ValueParseError,
     canonical_unit,
+    decimals_of,
     format_value,
     parse_value,
     unit_conflict,
@@ -252,3 +253,58 @@ def test_unit_conflict(typed: str, kpi_unit: str | None, fragment: str | None) -
     else:
         assert message is not None
         assert fragment in message
+
+
+# --- precision: derived numbers (a pace, an average) shown as precisely as the KPI's own -------
+
+
+@pytest.mark.parametrize(
+    ("numbers", "decimals"),
+    [
+        ([96, 120, 70], 0),  # counts: whole numbers
+        ([30.6, 40, 22], 1),  # a percentage typed to one decimal
+        ([0.25, 1.5], 2),
+        ([1_500_000, 4e6], 0),
+        ([0.1 + 0.2], 1),  # float noise does not make a value look precise
+        ([1.23456789], 4),  # capped: nobody reads a KPI to eight decimals
+        ([], 0),
+        ([float("nan"), 2.5], 1),
+    ],
+)
+def test_decimals_of(numbers: list[float], decimals: int) -> None:
+    assert decimals_of(numbers) == decimals
+
+
+@pytest.mark.parametrize(
+    ("number", "unit", "decimals", "expected"),
+    [
+        (96.37, "leads", 0, "96 leads"),
+        (25.49, "%", 1, "25.5%"),
+        (25.49, "%", 0, "25%"),
+        (2_435_123.7, "USD", 0, "$2.44M"),  # compact still applies
+        (8.1234, "h", 1, "8.1 h"),
+        (0.004, "USD", 2, "$0"),
+        (-0.4, "leads", 0, "0 leads"),  # rounds to zero: never "-0"
+        (1, "leads", 0, "1 lead"),  # one of a plural unit reads singular
+        (-1, "deals", 0, "-1 deal"),
+        (1, "ms", 0, "1 ms"),  # short units are left alone
+        (1.5, "leads", 1, "1.5 leads"),
+        (96.37, "leads", None, "96.37 leads"),  # without a precision, as before
+    ],
+)
+def test_format_value_to_a_precision(
+    number: float, unit: str | None, decimals: int | None, expected: str
+) -> None:
+    assert format_value(number, unit, decimals=decimals) == expected
+
+
+@pytest.mark.parametrize("text", ["-0", "−0", "-$0", "$-0.00", "(0)", "-0%", "-0k"])
+def test_minus_zero_is_zero_and_never_shown_with_a_sign(text: str) -> None:
+    parsed = parse_value(text)
+    assert parsed.number == 0 and math.copysign(1, parsed.number) == 1
+    for unit in (None, "USD", "%", "leads"):
+        for compact in (True, False):
+            shown = format_value(parsed.number, unit, compact=compact)
+            assert "-" not in shown and "−" not in shown
+    assert format_value(-0.0, "USD") == "$0"
+    assert format_value(-0.0001, "USD", compact=False) == "$0"
