@@ -7,9 +7,10 @@ text for Slack's image block. The figures are built with ``matplotlib.figure.Fig
 """
 
 from charts.alt_text import kpi_alt_text, team_alt_text
-from charts.figures import kpi_figure, team_figure
+from charts.figures import kpi_figure
 from charts.rendering import Chart, kpi_chart, render, team_chart
 from charts.series import KpiSeries, Point
+from charts.team import team_figure
 
 __all__ = [
     "Chart",

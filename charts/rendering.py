@@ -12,8 +12,9 @@ from matplotlib.figure import Figure
 
 from charts import theme
 from charts.alt_text import ALT_TEXT_LIMIT, kpi_alt_text, team_alt_text
-from charts.figures import kpi_figure, team_figure
+from charts.figures import kpi_figure
 from charts.series import KpiSeries
+from charts.team import team_figure
 from charts.text import clip
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -62,6 +63,6 @@ def kpi_chart(series: KpiSeries) -> Chart:
 def team_chart(
     series: Sequence[KpiSeries], title: str, *, max_columns: int = theme.TEAM_MAX_COLUMNS
 ) -> Chart:
-    """A grid of a team's KPIs (:func:`charts.figures.team_figure`) with alt text, as a PNG."""
+    """A grid of a team's KPIs (:func:`charts.team.team_figure`) with alt text, as a PNG."""
     figure = team_figure(series, title, max_columns=max_columns)
     return render(figure, team_alt_text(series, title))

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from charts import theme
 from charts.rendering import Chart, render
-from charts.text import clip, displayable, fit, text_width
+from charts.text import clip, displayable, fit, text_style, text_width
 from core.digest import StatusCounts
 from core.kinds import Status
 
@@ -55,11 +55,7 @@ def rollup_figure(bars: Sequence[tuple[str, StatusCounts]], title: str) -> Figur
         ),
         ha="left",
         va="top",
-        color=theme.INK,
-        fontsize=theme.FIGURE_TITLE_SIZE,
-        fontweight="bold",
-        fontfamily=theme.FONT_FAMILY,
-        parse_math=False,
+        **text_style(theme.FIGURE_TITLE_SIZE, theme.INK, bold=True),
         gid="title",
     )
     _legend(fig, height)
@@ -70,10 +66,7 @@ def rollup_figure(bars: Sequence[tuple[str, StatusCounts]], title: str) -> Figur
             "No goals or KPIs yet",
             ha="center",
             va="center",
-            color=theme.MUTED,
-            fontsize=theme.TITLE_SIZE,
-            fontfamily=theme.FONT_FAMILY,
-            parse_math=False,
+            **text_style(theme.TITLE_SIZE, theme.MUTED),
             gid="empty-note",
         )
         return fig
@@ -112,10 +105,7 @@ def rollup_figure(bars: Sequence[tuple[str, StatusCounts]], title: str) -> Figur
             ),
             ha="right",
             va="center",
-            color=theme.INK,
-            fontsize=theme.LABEL_SIZE,
-            fontfamily=theme.FONT_FAMILY,
-            parse_math=False,
+            **text_style(theme.LABEL_SIZE, theme.INK),
             gid=f"goal-label-{index}",
         )
         ax.text(
@@ -124,10 +114,7 @@ def rollup_figure(bars: Sequence[tuple[str, StatusCounts]], title: str) -> Figur
             str(int(start)),
             ha="left",
             va="center",
-            color=theme.MUTED,
-            fontsize=theme.LABEL_SIZE,
-            fontfamily=theme.FONT_FAMILY,
-            parse_math=False,
+            **text_style(theme.LABEL_SIZE, theme.MUTED),
             gid=f"total-{index}",
         )
     if len(bars) > len(shown):
@@ -137,10 +124,7 @@ def rollup_figure(bars: Sequence[tuple[str, StatusCounts]], title: str) -> Figur
             f"{len(shown)} of {len(bars)} top-level goals shown",
             ha="left",
             va="center",
-            color=theme.MUTED,
-            fontsize=theme.LABEL_SIZE,
-            fontfamily=theme.FONT_FAMILY,
-            parse_math=False,
+            **text_style(theme.LABEL_SIZE, theme.MUTED),
             gid="more-note",
         )
     return fig
@@ -157,9 +141,7 @@ def _legend(fig: Figure, height: float) -> None:
             "■",
             ha="left",
             va="center",
-            color=colour,
-            fontsize=theme.LABEL_SIZE,
-            fontfamily=theme.FONT_FAMILY,
+            **text_style(theme.LABEL_SIZE, colour),
             gid=f"legend-swatch-{part}",
         )
         fig.text(
@@ -168,10 +150,7 @@ def _legend(fig: Figure, height: float) -> None:
             label,
             ha="left",
             va="center",
-            color=theme.MUTED,
-            fontsize=theme.LABEL_SIZE,
-            fontfamily=theme.FONT_FAMILY,
-            parse_math=False,
+            **text_style(theme.LABEL_SIZE, theme.MUTED),
             gid=f"legend-{part}",
         )
         x += swatch + 0.04 + text_width(label, theme.LABEL_SIZE) + 0.2

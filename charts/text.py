@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from matplotlib.font_manager import FontProperties, findfont, get_font
 
@@ -33,6 +34,18 @@ def displayable(text: str, *, fallback: str = "") -> str:
     kept = "".join(c if c.isspace() or ord(c) in codepoints else "" for c in text)
     cleaned = " ".join(kept.split())
     return cleaned or fallback
+
+
+def text_style(size: float, colour: str, *, bold: bool = False) -> dict[str, Any]:
+    """The keyword arguments every text of the charts is drawn with: the theme font at ``size``
+    points in ``colour``, and never mathtext (``$1.2M`` must not start a formula)."""
+    return {
+        "color": colour,
+        "fontsize": size,
+        "fontweight": "bold" if bold else "normal",
+        "fontfamily": theme.FONT_FAMILY,
+        "parse_math": False,
+    }
 
 
 def plain(text: str) -> str:

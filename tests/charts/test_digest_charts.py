@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from charts import KpiSeries, Point, team_figure, theme
-from charts.figures import team_columns
 from charts.rollup import MAX_BARS, PARTS, rollup_alt_text, rollup_chart, rollup_figure
+from charts.team import team_columns
 from core.digest import StatusCounts
 from core.kinds import Direction, Status
 
