@@ -13,7 +13,15 @@ from matplotlib.ticker import MaxNLocator
 
 from charts import theme
 from charts.series import KpiSeries
-from charts.text import clip, displayable, plain, text_width, tick_labels, value_text
+from charts.text import (
+    AxisFormat,
+    axis_format,
+    clip,
+    displayable,
+    plain,
+    text_width,
+    tick_labels,
+)
 
 _FLAT_PAD = 0.1  # a flat series is padded by this fraction of its value (or by 1 around zero)
 _RANGE_PAD = 0.12  # fraction of the data range left free above and below the data
@@ -34,7 +42,7 @@ class Plan:
     ylim: tuple[float, float] | None
     yticks: list[float]
     ylabels: list[str]
-    compact: bool  # values are written as compactly as the tick labels allow
+    axis: AxisFormat  # how every value of this plot is written, as the y tick labels are
     xlabels: list[str]
 
     @property
@@ -46,8 +54,8 @@ class Plan:
         return self.known[-1] if self.known else None
 
     def value(self, number: float) -> str:
-        """A value in the KPI's unit, as compact as the y axis."""
-        return value_text(number, self.series.unit, compact=self.compact)
+        """A value in the KPI's unit, on the scale of the y axis."""
+        return self.axis.text(number)
 
     def latest_text(self) -> str | None:
         latest = self.latest
@@ -65,7 +73,12 @@ def plan_for(series: KpiSeries, max_yticks: int) -> Plan:
     if band is not None:
         extent.extend(band)
     ylim = _y_range(extent)
-    yticks, ylabels, compact = _y_ticks(ylim, series.unit, max_yticks) if ylim else ([], [], True)
+    if ylim is None:
+        yticks: list[float] = []
+        ylabels: list[str] = []
+        axis = axis_format(extent, series.unit)
+    else:
+        yticks, ylabels, axis = _y_ticks(ylim, series.unit, max_yticks)
     return Plan(
         series=series,
         name=clip(displayable(series.name, fallback="KPI"), theme.MAX_NAME_CHARS),
@@ -77,7 +90,7 @@ def plan_for(series: KpiSeries, max_yticks: int) -> Plan:
         ylim=ylim,
         yticks=yticks,
         ylabels=ylabels,
-        compact=compact,
+        axis=axis,
         xlabels=[
             plain(clip(displayable(point.label), theme.MAX_TICK_LABEL_CHARS))
             for point in series.points
@@ -104,13 +117,13 @@ def _finite(number: float) -> float:
 
 def _y_ticks(
     ylim: tuple[float, float], unit: str | None, max_ticks: int
-) -> tuple[list[float], list[str], bool]:
+) -> tuple[list[float], list[str], AxisFormat]:
     """Two to ``max_ticks`` round values inside ``ylim`` whose labels, in the unit, all differ.
 
-    Also says whether the labels are compact (see :func:`charts.text.tick_labels`).
+    Also gives the scale they are written on (see :func:`charts.text.tick_labels`).
     """
     low, high = ylim
-    fallback: tuple[list[float], list[str], bool] | None = None
+    fallback: tuple[list[float], list[str], AxisFormat] | None = None
     for bins in sorted(range(1, max_ticks + 3), key=lambda bins: (abs(bins - max_ticks), -bins)):
         locator = MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10], min_n_ticks=1)
         ticks = [float(t) for t in locator.tick_values(low, high) if low <= t <= high]
@@ -124,7 +137,8 @@ def _y_ticks(
     if fallback is not None:
         return fallback
     middle = low / 2 + high / 2
-    return [middle], [value_text(middle, unit, compact=False)], False
+    axis = axis_format([middle], unit)
+    return [middle], [axis.text(middle)], axis
 
 
 def with_target_tick(plan: Plan) -> Plan:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.font_manager import FontProperties, findfont, get_font
 
 from charts import theme
+from core.number_format import with_unit
 from core.values import format_value
 
 _MAX_VALUE_CHARS = 12  # beyond this (absurd magnitudes) a value is shown in scientific notation
@@ -71,16 +73,73 @@ def value_text(number: float, unit: str | None, *, compact: bool = True) -> str:
     return displayable(shown, fallback=f"{number:.3g}")
 
 
-def tick_labels(ticks: Sequence[float], unit: str | None) -> tuple[list[str], bool] | None:
-    """Distinct labels for the ticks in the KPI's unit, and whether they are compact.
+_AXIS_STEPS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+_AXIS_COMPACT_FROM = 10_000  # as core.number_format: below it numbers are written in full
+_AXIS_FALLBACK_FROM = 1e12  # beyond this the axis falls back to value_text (scientific)
+_MAX_AXIS_DECIMALS = 6
 
-    Compact (``$1.2M``) unless that makes two labels the same (``$1M``, ``$1M``); None if even
-    full numbers cannot tell the ticks apart.
+
+@dataclass(frozen=True)
+class AxisFormat:
+    """One way of writing every number of a chart's y axis, and the values labelled beside it:
+    the same k/M/B scale for all, so "$12.5k" never sits beside "$9,000"."""
+
+    unit: str | None
+    scale: float = 1.0
+    suffix: str = ""
+    fallback: bool = False  # absurd magnitudes: value_text, compact
+
+    def text(self, number: float, decimals: int | None = None) -> str:
+        """``number`` on this scale; ``decimals`` fixed (ticks) or three significant digits."""
+        if self.fallback or not math.isfinite(number):
+            return value_text(number, self.unit)
+        scaled = abs(number) / self.scale
+        if scaled == 0:
+            return with_unit("0", negative=False, unit=self.unit)  # "$0", not "$0k"
+        if decimals is None:
+            decimals = _three_significant_decimals(scaled)
+        body = f"{scaled:,.{decimals}f}"
+        if "." in body:
+            body = body.rstrip("0").rstrip(".")
+        shown = with_unit(body + self.suffix, negative=number < 0, unit=self.unit)
+        return displayable(shown, fallback=f"{number:.3g}")
+
+
+def _three_significant_decimals(scaled: float) -> int:
+    if scaled == 0 or scaled >= 100:
+        return 0
+    return min(_MAX_AXIS_DECIMALS, 2 - math.floor(math.log10(scaled)))
+
+
+def axis_format(numbers: Sequence[float], unit: str | None) -> AxisFormat:
+    """The scale for an axis whose largest number (in magnitude) is among ``numbers``."""
+    top = max((abs(n) for n in numbers if math.isfinite(n)), default=0.0)
+    if top >= _AXIS_FALLBACK_FROM:
+        return AxisFormat(unit, fallback=True)
+    if top < _AXIS_COMPACT_FROM:
+        return AxisFormat(unit)
+    scale, suffix = next((s, x) for s, x in _AXIS_STEPS if top >= s)
+    return AxisFormat(unit, scale, suffix)
+
+
+def tick_labels(ticks: Sequence[float], unit: str | None) -> tuple[list[str], AxisFormat] | None:
+    """Distinct labels for the ticks in the KPI's unit, all on one scale, and that scale.
+
+    Each tick gets as few decimals as show it exactly (``$7.5k``, ``$10k``, ``$12.5k``); None if
+    no labels on one scale can tell the ticks apart.
     """
-    for compact in (True, False):
-        labels = [value_text(tick, unit, compact=compact) for tick in ticks]
-        if len(set(labels)) == len(labels):
-            return labels, compact
+    axis = axis_format(ticks, unit)
+    if axis.fallback:
+        labels = [value_text(tick, unit) for tick in ticks]
+        return (labels, axis) if len(set(labels)) == len(labels) else None
+    for candidate in (axis, AxisFormat(unit)):  # in full when $1M, $1M, $1M is all k/M can say
+        for decimals in range(_MAX_AXIS_DECIMALS + 1):
+            scaled = [t / candidate.scale for t in ticks]
+            if all(abs(round(x, decimals) - x) <= 1e-9 * max(1.0, abs(x)) for x in scaled):
+                labels = [candidate.text(tick, decimals) for tick in ticks]
+                if len(set(labels)) == len(labels):
+                    return labels, candidate
+                break
     return None
 
 

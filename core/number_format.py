@@ -64,7 +64,13 @@ def format_value(
         places = max(places, decimals)
     magnitude = abs(number)
     body = _compact(magnitude, places) if compact else _grouped(magnitude, places)
-    sign = "-" if number < 0 and body.strip("0.,") else ""  # no "-0"
+    return with_unit(body, negative=number < 0, unit=unit)
+
+
+def with_unit(body: str, *, negative: bool, unit: str | None) -> str:
+    """A number already written as ``body`` (``1.2M``, ``12.5k``, ``1,200``) in ``unit``:
+    ``-$1.2M``, ``12.5k%``, ``1 lead``. A body that reads as zero gets no sign."""
+    sign = "-" if negative and body.strip("0.,") else ""  # no "-0"
     unit = canonical_unit(unit)
     if unit is None:
         return f"{sign}{body}"

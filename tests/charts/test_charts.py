@@ -35,7 +35,7 @@ from charts import (
 )
 from charts.alt_text import ALT_TEXT_LIMIT
 from core.kinds import Direction, Status
-from core.values import format_value
+from core.values import format_value, parse_value
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LABELS = [f"W{week}" for week in range(40, 52)]
@@ -213,7 +213,7 @@ def test_the_latest_point_is_drawn_in_its_status_colour(status):
         ("deals", [4, 9, 15], " deals"),
         (None, [41, 51], "45"),
         (None, [0.001, 0.002], "0.0015"),
-        ("USD", [1_000_000, 1_000_002], "$1,000,001"),  # compact would say $1M three times
+        ("USD", [1_000_000, 1_000_002], "$1.000001M"),  # as many decimals as the ticks need
     ],
 )
 def test_y_tick_labels_are_values_in_the_kpis_unit(unit, values, example):
@@ -223,9 +223,30 @@ def test_y_tick_labels_are_values_in_the_kpis_unit(unit, values, example):
     assert 2 <= len(ticks) <= theme.KPI_MAX_YTICKS
     assert len(set(shown)) == len(shown)
     assert any(example in text for text in shown), shown
+    suffixes = set()
     for tick, text in zip(ticks, shown, strict=True):
-        if abs(tick) >= 0.01:
-            assert text in (format_value(tick, unit), format_value(tick, unit, compact=False))
+        number = text.replace(f" {unit}", "") if unit == "deals" else text
+        assert parse_value(number).number == pytest.approx(tick, rel=1e-9, abs=1e-12)
+        if tick:
+            suffixes.add(number.rstrip("%")[-1] if number.rstrip("%")[-1] in "kMB" else "")
+    assert len(suffixes) <= 1, shown  # one scale per axis: never "$12.5k" beside "$9,000"
+
+
+@pytest.mark.parametrize(
+    ("values", "target", "expected"),
+    [
+        # The reported case: a cost falling to a $9,000 target read "$12.5k" beside "$9,000".
+        ([13000, 12000, 11000, 10000, 9500], 9000, {"$9k", "$9.5k", "$12k", "$10k"}),
+    ],
+)
+def test_ticks_target_and_value_labels_share_one_format(values, target, expected):
+    fig = kpi_figure(make(values, target=target, unit="USD" if target else None))
+    ax = fig.axes[0]
+    shown = set(ytick_texts(ax)) | {t.get_text() for t in ax.texts}
+    if target:
+        shown |= {one(ax, "target-label").get_text().removeprefix("target ")}
+    assert expected <= shown, shown
+    assert not any("," in text for text in shown if text.startswith("$")), shown
 
 
 def test_x_ticks_are_few_and_always_label_the_latest_period():
