@@ -5,9 +5,12 @@ Slack shows it about 400 px wide, which is 2x on a retina screen, and the smalle
 a 4 inch figure) still reads at ~12 px there. Dimensions are multiples of 1/8 inch so that
 inches x DPI is an exact whole number of pixels.
 
-Status colours follow the Okabe-Ito palette, which stays distinguishable with the common colour
-vision deficiencies. Fills and markers use the bright colour; text uses a darker shade of the
-same hue that keeps a contrast of at least 4.5:1 on white.
+Status colours are the colours of the status emoji the text uses (:large_green_circle: on
+track, :large_yellow_circle: at risk, :red_circle: off track), so a chart and the message beside
+it never disagree. The green is Okabe-Ito's bluish green and the red a clear red: with the
+common colour vision deficiencies they still differ in lightness and in blue, and the status is
+always written next to its colour too. Fills and markers use the bright colour; text uses a
+darker shade of the same hue that keeps a contrast of at least 4.5:1 on white.
 """
 
 from __future__ import annotations
@@ -25,17 +28,17 @@ DPI: Final = 200
 
 STATUS_COLOURS: Final[Mapping[Status, str]] = MappingProxyType(
     {
-        Status.ON_TRACK: "#0072B2",  # blue
+        Status.ON_TRACK: "#009E73",  # green
         Status.AT_RISK: "#E69F00",  # amber
-        Status.OFF_TRACK: "#D55E00",  # vermillion
+        Status.OFF_TRACK: "#D62D20",  # red
         Status.NO_DATA: "#999999",  # grey
     }
 )
 STATUS_TEXT_COLOURS: Final[Mapping[Status, str]] = MappingProxyType(
     {
-        Status.ON_TRACK: "#0072B2",
-        Status.AT_RISK: "#8F6100",
-        Status.OFF_TRACK: "#B34700",
+        Status.ON_TRACK: "#007A5A",  # 5.3:1 on white
+        Status.AT_RISK: "#8F6100",  # 5.4:1
+        Status.OFF_TRACK: "#B3261E",  # 6.5:1
         Status.NO_DATA: "#6B6B6B",
     }
 )

@@ -521,3 +521,28 @@ def test_team_alt_text_lists_every_kpi_with_value_status_and_target():
         "KPI 1 $13, on track (target $20); KPI 2 14%, at risk (target 21%); "
         "KPI 3 15 deals, off track; KPI 4 16 (target 23)."
     )
+
+
+def _hue(colour: str) -> float:
+    import colorsys
+
+    from matplotlib.colors import to_rgb
+
+    return colorsys.rgb_to_hsv(*to_rgb(colour))[0] * 360
+
+
+@pytest.mark.parametrize(
+    ("status", "low", "high"),
+    [
+        (Status.ON_TRACK, 90, 170),  # green, as the text's :large_green_circle:
+        (Status.AT_RISK, 30, 60),  # amber/yellow, as :large_yellow_circle:
+        (Status.OFF_TRACK, -15, 15),  # red, as :red_circle:
+    ],
+)
+def test_status_colours_are_the_texts_emoji_colours(status, low, high):
+    for palette in (theme.STATUS_COLOURS, theme.STATUS_TEXT_COLOURS):
+        hue = _hue(palette[status])
+        hue = hue - 360 if hue > 180 else hue
+        assert low <= hue <= high, (status, palette[status], hue)
+    ax = kpi_figure(make([1, 2], status=status, target=5)).axes[0]
+    assert same_color(one(ax, "last").get_markerfacecolor(), theme.STATUS_COLOURS[status])
