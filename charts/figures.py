@@ -16,7 +16,17 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from charts import theme
-from charts.labels import TICK_PAD_INCHES, place_side_labels, side_labels, title_value
+from charts.labels import (
+    TICK_PAD_INCHES,
+    fitted,
+    has_legend,
+    legend,
+    place_side_labels,
+    side_labels,
+    title_height,
+    title_lines,
+    title_value,
+)
 from charts.scales import (
     Box,
     Plan,
@@ -28,7 +38,7 @@ from charts.scales import (
     ytick_width,
 )
 from charts.series import KpiSeries
-from charts.text import fit, text_style, text_width, widest
+from charts.text import text_style, text_width, widest
 
 
 def style_axes(ax: Axes) -> None:
@@ -67,6 +77,40 @@ def draw_series(ax: Axes, plan: Plan, xticks: Sequence[int]) -> None:
         ax.set_ylim(0.0, 1.0)
         ax.set_yticks([])
 
+    if plan.ylim is not None:
+        _draw_lines(ax, plan)
+    if plan.missing and plan.known:  # with no values at all, the note says it once
+        ax.plot(
+            plan.missing,
+            [0.0] * len(plan.missing),
+            transform=ax.get_xaxis_transform(),  # x in data, y at the bottom of the axes
+            linestyle="none",
+            marker="o",
+            markersize=theme.MISSING_MARKER_SIZE,
+            markerfacecolor=theme.BACKGROUND,
+            markeredgecolor=theme.PACE_LINE,
+            markeredgewidth=1.0,
+            clip_on=False,
+            zorder=4,
+            gid="missing",
+        )
+    if not plan.known:
+        ax.text(
+            0.5,
+            0.5,
+            _empty_note(plan),
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            **text_style(theme.LABEL_SIZE, theme.MUTED),
+            bbox={"facecolor": theme.BACKGROUND, "edgecolor": "none", "pad": 2.0},
+            zorder=5,
+            gid="empty-note",
+        )
+
+
+def _draw_lines(ax: Axes, plan: Plan) -> None:
+    """Band, pace, target and values, with the latest value in its status colour."""
     if plan.band is not None:
         ax.axhspan(*plan.band, color=theme.BAND_FILL, alpha=theme.BAND_ALPHA, lw=0, gid="band")
     if plan.pace:
@@ -110,35 +154,17 @@ def draw_series(ax: Axes, plan: Plan, xticks: Sequence[int]) -> None:
             zorder=4,
             gid="last",
         )
-    if plan.missing:
-        ax.plot(
-            plan.missing,
-            [0.0] * len(plan.missing),
-            transform=ax.get_xaxis_transform(),  # x in data, y at the bottom of the axes
-            linestyle="none",
-            marker="o",
-            markersize=theme.MISSING_MARKER_SIZE,
-            markerfacecolor=theme.BACKGROUND,
-            markeredgecolor=theme.PACE_LINE,
-            markeredgewidth=1.0,
-            clip_on=False,
-            zorder=4,
-            gid="missing",
-        )
-    if not plan.known:
-        note = "No values yet" if plan.size else "No data yet"
-        ax.text(
-            0.5,
-            0.5,
-            note,
-            transform=ax.transAxes,
-            ha="center",
-            va="center",
-            **text_style(theme.LABEL_SIZE, theme.MUTED),
-            bbox={"facecolor": theme.BACKGROUND, "edgecolor": "none", "pad": 2.0},
-            zorder=5,
-            gid="empty-note",
-        )
+
+
+def _empty_note(plan: Plan) -> str:
+    """``No values yet`` and, under it, the target to aim for: a panel, not a fake axis."""
+    note = "No values yet" if plan.size else "No data yet"
+    if plan.band is not None:
+        low, high = plan.band
+        return f"{note}\ntarget {plan.value(low)}–{plan.value(high)}"
+    if plan.target is not None:
+        return f"{note}\ntarget {plan.value(plan.target)}"
+    return note
 
 
 def kpi_figure(series: KpiSeries) -> Figure:
@@ -157,28 +183,35 @@ def kpi_figure(series: KpiSeries) -> Figure:
         (text_width(label.text, theme.LABEL_SIZE, bold=label.bold) for label in labels),
         default=0.0,
     )
+    title, size = fitted(
+        plan.name,
+        width - 2 * margin,
+        theme.TITLE_SIZE,
+        bold=True,
+        tail=f" — {title_value(plan)}",
+    )
+    with_legend = has_legend([plan])
     box = Box(
         left=margin + ytick_width(plan) + TICK_PAD_INCHES,
-        top=theme.KPI_TITLE_HEIGHT,
+        top=theme.KPI_TITLE_HEIGHT + title_height(size, title_lines(title)),
         right=width
         - max(margin + (side + TICK_PAD_INCHES if labels else 0.0), last_label_room(plan)),
-        bottom=height - theme.KPI_XTICKS_HEIGHT,
+        bottom=height - theme.KPI_XTICKS_HEIGHT - (theme.LEGEND_HEIGHT if with_legend else 0.0),
     )
     ax = axes_at(fig, box)
     label_width = widest(plan.xlabels, theme.TICK_SIZE)
     draw_series(ax, plan, x_ticks(plan.size, label_width, box.width, theme.KPI_MAX_XTICKS))
     place_side_labels(ax, plan, labels, box.height)
-
-    suffix = f" — {title_value(plan)}"
-    room = width - 2 * margin - text_width(suffix, theme.TITLE_SIZE, bold=True)
-    name = fit(plan.name, room, theme.TITLE_SIZE, bold=True)
+    if with_legend:
+        legend(fig, [plan], margin, margin / 2)
     ax.set_title(
-        name + suffix,
+        title,
         loc="left",
         x=-(box.left - margin) / box.width,
         y=1 + (box.top - margin) / box.height,
         pad=0,
         va="top",
-        **text_style(theme.TITLE_SIZE, theme.INK, bold=True),
+        linespacing=theme.TITLE_LINE_HEIGHT,
+        **text_style(size, theme.INK, bold=True),
     )
     return fig

@@ -3,11 +3,13 @@ labels of a single KPI chart, nudged apart so they never overlap."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from charts import theme
 from charts.scales import Box, Plan
@@ -18,13 +20,111 @@ POINTS_PER_INCH = 72.0
 TICK_PAD_INCHES = theme.TICK_PAD / POINTS_PER_INCH
 
 
-def title_value(plan: Plan) -> str:
-    """``$1.2M (at risk)``; the status is left out when it is unknown."""
-    shown = plan.latest_text()
+def status_words(plan: Plan) -> str:
+    """``at risk``; for a value without a status, why: ``no target`` or ``no status``."""
     status = plan.series.status
+    if status is not Status.NO_DATA:
+        return status.label
+    return "no target" if plan.target is None and plan.band is None else "no status"
+
+
+def title_value(plan: Plan) -> str:
+    """``$1.2M (at risk)``, ``5 (no target)`` or ``no values yet``."""
+    shown = plan.latest_text()
     if shown is None:
-        return "no data"
-    return shown if status is Status.NO_DATA else f"{shown} ({status.label})"
+        return "no values yet"
+    return f"{shown} ({status_words(plan)})"
+
+
+def fitted(
+    text: str, width: float, size: float, *, bold: bool, tail: str = ""
+) -> tuple[str, float]:
+    """``text`` at ``size`` points if it fits in ``width`` inches; else shrunk by steps down to
+    the smallest size; else wrapped onto two lines at that size, words kept whole where they
+    fit; only then cut, with an ellipsis. Returns the text (lines joined by a newline) and its
+    size. ``tail`` (`` — $1.2M (at risk)``) follows the text and is never broken or cut."""
+    whole = text + tail
+    candidate = size
+    while candidate >= theme.MIN_FONT_SIZE:
+        if text_width(whole, candidate, bold=bold) <= width:
+            return whole, candidate
+        candidate -= theme.TITLE_SHRINK_STEP
+    small = theme.MIN_FONT_SIZE
+    # Break at spaces and after hyphens; a no-break space keeps its neighbours together.
+    words = re.findall(r"[^ ]+?-(?=[^ ])|[^ ]+", text) + ([tail.strip()] if tail else [])
+    first = ""
+    for index, word in enumerate(words):
+        joined = first + word if not first or first.endswith("-") else f"{first} {word}"
+        if first and text_width(joined, small, bold=bold) > width:
+            rest = "".join(w if w.endswith("-") else w + " " for w in words[index:]).strip()
+            if tail and text_width(rest, small, bold=bold) > width:
+                cut = rest[: -len(tail.strip())].rstrip()
+                room = width - text_width(" " + tail.strip(), small, bold=bold)
+                rest = f"{fit(cut, room, small, bold=bold)} {tail.strip()}"
+            return f"{first}\n{fit(rest, width, small, bold=bold)}", small
+        first = joined
+    return fit(whole, width, small, bold=bold), small
+
+
+def title_lines(text: str) -> int:
+    return text.count("\n") + 1
+
+
+def title_height(size: float, lines: int) -> float:
+    """Inches the lines beyond the first take."""
+    return (lines - 1) * size * theme.TITLE_LINE_HEIGHT / POINTS_PER_INCH
+
+
+def _legend_entries(plans: Sequence[Plan]) -> list[tuple[Line2D, str]]:
+    entries: list[tuple[Line2D, str]] = []
+    if any(plan.pace and plan.known for plan in plans):
+        line = Line2D(
+            [], [], color=theme.PACE_LINE, linewidth=theme.PACE_WIDTH, dashes=theme.PACE_DASHES
+        )
+        entries.append((line, "pace to target"))
+    if any(plan.missing and plan.known for plan in plans):
+        marker = Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=theme.MISSING_MARKER_SIZE,
+            markerfacecolor=theme.BACKGROUND,
+            markeredgecolor=theme.PACE_LINE,
+            markeredgewidth=1.0,
+        )
+        entries.append((marker, "no value for the period"))
+    return entries
+
+
+def has_legend(plans: Sequence[Plan]) -> bool:
+    return bool(_legend_entries(plans))
+
+
+def legend(fig: Figure, plans: Sequence[Plan], left: float, bottom: float) -> bool:
+    """A legend for what a reader cannot guess -- the dashed pace line and the hollow markers of
+    periods without a value -- at ``left``, ``bottom`` (inches from the figure's bottom-left),
+    when any of ``plans`` draws them. Says whether it drew one."""
+    entries = _legend_entries(plans)
+    if not entries:
+        return False
+    width, height = fig.get_size_inches()
+    drawn = fig.legend(
+        [handle for handle, _ in entries],
+        [label for _, label in entries],
+        loc="lower left",
+        bbox_to_anchor=(left / width, bottom / height),
+        ncol=len(entries),
+        frameon=False,
+        borderpad=0.0,
+        borderaxespad=0.0,
+        handlelength=2.0,
+        columnspacing=1.5,
+        labelcolor=theme.MUTED,
+        prop={"family": theme.FONT_FAMILY, "size": theme.LABEL_SIZE},
+    )
+    drawn.set_gid("legend")
+    return True
 
 
 @dataclass(frozen=True)
@@ -115,49 +215,58 @@ def header(fig: Figure, title: str, summary: str) -> None:
             gid="summary",
         )
         room -= text_width(summary, theme.LABEL_SIZE) + theme.TEAM_TITLE_GAP
-    shown = fit(displayable(title), room, theme.FIGURE_TITLE_SIZE, bold=True)
+    shown, size = fitted(displayable(title), room, theme.FIGURE_TITLE_SIZE, bold=True)
     fig.suptitle(
         shown,
         x=inset / width,
         y=top,
         ha="left",
         va="top",
-        **text_style(theme.FIGURE_TITLE_SIZE, theme.INK, bold=True),
+        linespacing=theme.TITLE_LINE_HEIGHT,
+        **text_style(size, theme.INK, bold=True),
     )
+
+
+def panel_name(plan: Plan, room: float) -> tuple[str, float]:
+    """The KPI's name as its panel shows it in ``room`` inches: whole, shrunk or wrapped."""
+    return fitted(plan.name, room, theme.PANEL_TITLE_SIZE, bold=True)
 
 
 def panel_titles(ax: Axes, plan: Plan, box: Box, text_left: float, text_top: float) -> None:
     """The KPI's name (bold) and, under it, ``$1.2M · at risk`` in the status colour.
 
     Both start at ``text_left`` (inches), left of the axes' tick labels; the name's top is at
-    ``text_top``.
+    ``text_top``. A panel without values has no value line: its plot says so in the middle,
+    and a line of grey text left of an empty plot would read as a tick.
     """
     x = -(box.left - text_left) / box.width
     room = box.right - text_left
+    name, size = panel_name(plan, room)
     ax.set_title(
-        fit(plan.name, room, theme.PANEL_TITLE_SIZE, bold=True),
+        name,
         loc="left",
         x=x,
         y=1 + (box.top - text_top) / box.height,
         pad=0,
         va="top",
-        **text_style(theme.PANEL_TITLE_SIZE, theme.INK, bold=True),
+        linespacing=theme.TITLE_LINE_HEIGHT,
+        **text_style(size, theme.INK, bold=True),
     )
     shown = plan.latest_text()
-    status = plan.series.status
     if shown is None:
-        line = "no data"
-    elif status is Status.NO_DATA:
-        line = shown
-    else:
-        line = f"{shown} · {status.label}"
+        return
+    status = plan.series.status
+    # Right under the name (however many lines it took), not on the plot: when a neighbour's
+    # wrapped name pushes this row's plots down, the value stays with its own name.
+    name_height = title_height(size, title_lines(name) + 1)
+    value_top = text_top + name_height + theme.PANEL_NAME_GAP
     ax.text(
         x,
-        1 + theme.PANEL_VALUE_GAP / box.height,
-        fit(line, room, theme.PANEL_VALUE_SIZE),
+        1 + (box.top - value_top) / box.height,
+        fit(f"{shown} · {status_words(plan)}", room, theme.PANEL_VALUE_SIZE),
         transform=ax.transAxes,
         ha="left",
-        va="bottom",
+        va="top",
         **text_style(theme.PANEL_VALUE_SIZE, theme.STATUS_TEXT_COLOURS[status]),
         gid="panel-value",
     )

@@ -72,7 +72,8 @@ def plan_for(series: KpiSeries, max_yticks: int) -> Plan:
         extent.append(target)
     if band is not None:
         extent.extend(band)
-    ylim = _y_range(extent)
+    # Without values there is nothing to scale: a target alone would make a fake axis around it.
+    ylim = _y_range(extent) if known else None
     if ylim is None:
         yticks: list[float] = []
         ylabels: list[str] = []

@@ -10,7 +10,16 @@ from matplotlib.patches import Rectangle
 
 from charts import theme
 from charts.figures import draw_series
-from charts.labels import TICK_PAD_INCHES, header, panel_titles
+from charts.labels import (
+    TICK_PAD_INCHES,
+    has_legend,
+    header,
+    legend,
+    panel_name,
+    panel_titles,
+    title_height,
+    title_lines,
+)
 from charts.scales import (
     Box,
     axes_at,
@@ -70,28 +79,46 @@ def team_figure(
     columns = team_columns(len(shown), max_columns)
     rows = math.ceil(len(shown) / columns)
     width = theme.TEAM_WIDTH[columns]
-    height = theme.TEAM_HEADER_HEIGHT + rows * theme.TEAM_PANEL_HEIGHT + theme.TEAM_BOTTOM_MARGIN
+    plans = [with_target_tick(plan_for(s, theme.PANEL_MAX_YTICKS)) for s in shown]
+    footer = theme.LEGEND_HEIGHT if has_legend(plans) else 0.0
+    height = (
+        theme.TEAM_HEADER_HEIGHT
+        + rows * theme.TEAM_PANEL_HEIGHT
+        + max(theme.TEAM_BOTTOM_MARGIN, footer)
+    )
     fig = new_figure((width, height))
     summary = _status_summary(shown)
     if len(series) > len(shown):
         summary = f"{len(shown)} of {len(series)} KPIs shown · {summary}"
     header(fig, title, summary)
+    if footer:
+        legend(fig, plans, theme.PANEL_INSET + theme.PANEL_BAR_WIDTH, footer / 3)
 
-    plans = [with_target_tick(plan_for(s, theme.PANEL_MAX_YTICKS)) for s in shown]
     tick_widths = [  # per column, so that the panels of a column line up
         max(ytick_width(plan) for plan in plans[column::columns]) for column in range(columns)
     ]
     cell = width / columns
+    panels = []
     for index, plan in enumerate(plans):
         row, column = divmod(index, columns)
         cell_left = column * cell
-        cell_top = theme.TEAM_HEADER_HEIGHT + row * theme.TEAM_PANEL_HEIGHT
         bar_left = cell_left + theme.PANEL_INSET
         text_left = bar_left + theme.PANEL_BAR_WIDTH + theme.PANEL_TEXT_GAP
+        right = cell_left + cell - max(theme.PANEL_RIGHT_PAD, last_label_room(plan))
+        name, size = panel_name(plan, right - text_left)
+        panels.append(
+            (row, column, bar_left, text_left, right, title_height(size, title_lines(name)))
+        )
+    # A name wrapped onto two lines pushes the plots of its whole row down, so rows line up.
+    extra = [max((p[5] for p in panels if p[0] == row), default=0.0) for row in range(rows)]
+    for index, (plan, (row, column, bar_left, text_left, right, _)) in enumerate(
+        zip(plans, panels, strict=True)
+    ):
+        cell_top = theme.TEAM_HEADER_HEIGHT + row * theme.TEAM_PANEL_HEIGHT
         box = Box(
             left=text_left + tick_widths[column] + TICK_PAD_INCHES,
-            top=cell_top + theme.PANEL_TITLE_HEIGHT,
-            right=cell_left + cell - max(theme.PANEL_RIGHT_PAD, last_label_room(plan)),
+            top=cell_top + theme.PANEL_TITLE_HEIGHT + extra[row],
+            right=right,
             bottom=cell_top + theme.TEAM_PANEL_HEIGHT - theme.PANEL_XTICKS_HEIGHT,
         )
         ax = axes_at(fig, box)

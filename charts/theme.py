@@ -81,6 +81,9 @@ X_TICK_WIDTH: Final = 0.8
 X_LABEL_GAP: Final = 0.125  # inches at least between neighbouring x tick labels
 LAST_LABEL_PAD: Final = 0.0625  # inches right of the latest x tick label
 LABEL_LINE_HEIGHT: Final = 1.25  # right-margin labels are at least this many font sizes apart
+TITLE_LINE_HEIGHT: Final = 1.2  # a wrapped title's lines are this many font sizes apart
+TITLE_SHRINK_STEP: Final = 0.5  # points: a title too wide shrinks by steps to MIN_FONT_SIZE
+LEGEND_HEIGHT: Final = 0.25  # inches: the legend line under a chart with pace or missing values
 
 # --- single KPI figure (inches) --------------------------------------------------------------
 
@@ -107,6 +110,7 @@ PANEL_INSET: Final = 0.0625  # between the cell edge and the bar
 PANEL_TEXT_GAP: Final = 0.0625  # between the bar and the panel's text
 PANEL_TOP_PAD: Final = 0.0625  # above the panel's name (and the top of its bar)
 PANEL_VALUE_GAP: Final = 0.0625  # between the value line and the plot
+PANEL_NAME_GAP: Final = 0.03125  # between the panel's name and its value line
 TEAM_TITLE_GAP: Final = 0.25  # at least between the team chart's title and its status counts
 PANEL_TITLE_HEIGHT: Final = 0.5  # name and value lines above the plot
 PANEL_XTICKS_HEIGHT: Final = 0.3

@@ -53,7 +53,7 @@ def digest_series(count: int) -> list[KpiSeries]:
 def test_a_digest_chart_is_two_columns_wide_and_readable_on_a_phone() -> None:
     fig = team_figure(digest_series(7), "Sales · week 48", max_columns=theme.DIGEST_MAX_COLUMNS)
     width, height = (size * theme.DPI for size in fig.get_size_inches())
-    assert (width, height) == (1000, 1500)  # 2 columns, 4 rows of panels
+    assert (width, height) == (1000, 1550)  # 2 columns, 4 rows of panels, the legend line
     FigureCanvasAgg(fig).draw()
     scale = PHONE_WIDTH_PX / width
     for text in fig.findobj(Text):
