@@ -159,6 +159,7 @@ class DigestFacts:
         start, deadline = _pace_window(kpi, goal, first)
         current = values.get(report.key)
         before = values.get(previous.key)
+        precision = precision_of(kpi, [v.value for v in values.values()])
         assessment = assess(
             current.value if current else None,
             target_of(kpi),
@@ -168,7 +169,7 @@ class DigestFacts:
             at_risk_band=self.policy.at_risk_band,
             unit=kpi.unit,
             period_end=end_of_day(report.end),
-            precision=precision_of(kpi, [v.value for v in values.values()]),
+            precision=precision,
         )
         owner = people.get(kpi.owner_user_id)
         row = DigestRow(
@@ -201,7 +202,9 @@ class DigestFacts:
         missing = None
         if current is None:
             missing = self._missing(kpi, report, tz, moment, owner, people, skipped)
-        series = self._series(kpi, periods[1:], shown, start, deadline, row.status, moment)
+        series = self._series(
+            kpi, periods[1:], shown, start, deadline, row.status, moment, precision
+        )
         return KpiDigestFacts(kpi=kpi, goal=goal, row=row, series=series, missing=missing)
 
     def _missing(
@@ -238,6 +241,7 @@ class DigestFacts:
         deadline: datetime | None,
         status: Status,
         moment: datetime,
+        precision: int,
     ) -> KpiSeries:
         """The chart panel: periods from the first value (or, with none, since the KPI was
         created) to the report period; gaps after the first value show as missing."""
@@ -254,7 +258,14 @@ class DigestFacts:
             and kpi.direction is not Direction.BAND
         ):
             pace = [
-                pace_at(target, start, deadline, period_end=end_of_day(p.end), now=moment)
+                pace_at(
+                    target,
+                    start,
+                    deadline,
+                    period_end=end_of_day(p.end),
+                    now=moment,
+                    precision=precision,
+                )
                 for p in periods
             ]
         return KpiSeries(

@@ -189,6 +189,7 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
     start, deadline = pace_window(kpi, facts.goal, facts.values[0] if facts.values else None)
     target = target_of(kpi)
     pace: list[float | None] | None = None
+    precision = precision_of(kpi, [v.value for v in facts.values])
     if deadline is not None and kpi.baseline is not None:
         pace = [
             pace_at(
@@ -197,6 +198,7 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
                 deadline,
                 period_end=period_end(kpi.cadence, v.period_key),
                 now=ctx.now,
+                precision=precision,
             )
             for v in facts.values
         ]

@@ -108,11 +108,14 @@ def pace_at(
     *,
     period_end: datetime | None,
     now: datetime,
+    precision: int | None = None,
 ) -> float | None:
     """The pace for a value of the period ending at ``period_end``: the one computation the
     status text and the chart's pace line share. Taken at the period's end, or at ``now`` when
-    the period has not ended yet (or is not known)."""
-    return expected_by(target, start, deadline, _pace_moment(period_end, now))
+    the period has not ended yet (or is not known). With ``precision`` it is rounded to that
+    many decimals, as the status text shows it (a chart plots and labels this number)."""
+    pace = expected_by(target, start, deadline, _pace_moment(period_end, now))
+    return pace if pace is None or precision is None else round(pace, precision)
 
 
 def _pace_moment(period_end: datetime | None, now: datetime) -> datetime:

@@ -502,3 +502,13 @@ def test_the_pace_is_shown_to_the_kpis_precision(
         latest, target, now=now, start=START, deadline=DEADLINE, unit=unit, precision=precision
     )
     assert fragment in result.reason
+
+
+@pytest.mark.parametrize(("precision", "pace"), [(None, 96.37), (0, 96), (1, 96.4), (2, 96.37)])
+def test_a_charts_pace_is_the_texts_pace_rounded_as_the_text_shows_it(precision, pace) -> None:
+    target = Target(UP, 120, baseline=70)
+    now = START + (DEADLINE - START) * (26.37 / 50)
+    shown = pace_at(target, START, DEADLINE, period_end=None, now=now, precision=precision)
+    assert shown == pytest.approx(pace, abs=1e-9)
+    text = assess(90, target, now=now, start=START, deadline=DEADLINE, unit="leads", precision=0)
+    assert "96 leads expected by now" in text.reason
