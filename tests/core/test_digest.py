@@ -158,6 +158,7 @@ def test_a_missing_value_is_late_once_its_period_closed_six_hours_ago() -> None:
         (2.5, 3.0, Direction.DOWN, "%", Change("−0.5 pts", "better", "down")),
         (3.5, 3.0, Direction.DOWN, "%", Change("+0.5 pts", "worse", "up")),
         (10, 0, Direction.UP, "deals", Change("+10 deals", "better", "up")),
+        (97, 96, Direction.UP, "leads", Change("+1 lead (+1%)", "better", "up")),  # not "+1 leads"
         (100, 100.2, Direction.UP, None, Change("no change", "flat", "flat")),
         (0, 0, Direction.UP, None, Change("no change", "flat", "flat")),
     ],
