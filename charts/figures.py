@@ -84,12 +84,7 @@ def draw_series(ax: Axes, plan: Plan, xticks: Sequence[int]) -> None:
             plan.missing,
             [0.0] * len(plan.missing),
             transform=ax.get_xaxis_transform(),  # x in data, y at the bottom of the axes
-            linestyle="none",
-            marker="o",
-            markersize=theme.MISSING_MARKER_SIZE,
-            markerfacecolor=theme.BACKGROUND,
-            markeredgecolor=theme.PACE_LINE,
-            markeredgewidth=1.0,
+            **theme.MISSING_STYLE,
             clip_on=False,
             zorder=4,
             gid="missing",
@@ -115,15 +110,7 @@ def _draw_lines(ax: Axes, plan: Plan) -> None:
         ax.axhspan(*plan.band, color=theme.BAND_FILL, alpha=theme.BAND_ALPHA, lw=0, gid="band")
     if plan.pace:
         xs, ys = zip(*plan.pace, strict=True)
-        ax.plot(
-            xs,
-            ys,
-            color=theme.PACE_LINE,
-            linewidth=theme.PACE_WIDTH,
-            linestyle="--",
-            dashes=theme.PACE_DASHES,
-            gid="pace",
-        )
+        ax.plot(xs, ys, **theme.PACE_STYLE, gid="pace")
     if plan.target is not None:
         ax.axhline(plan.target, color=theme.INK, linewidth=theme.TARGET_WIDTH, gid="target")
     if plan.known:

@@ -78,21 +78,10 @@ def title_height(size: float, lines: int) -> float:
 def _legend_entries(plans: Sequence[Plan]) -> list[tuple[Line2D, str]]:
     entries: list[tuple[Line2D, str]] = []
     if any(plan.pace and plan.known for plan in plans):
-        line = Line2D(
-            [], [], color=theme.PACE_LINE, linewidth=theme.PACE_WIDTH, dashes=theme.PACE_DASHES
-        )
+        line = Line2D([], [], **theme.PACE_STYLE)
         entries.append((line, "pace to target"))
     if any(plan.missing and plan.known for plan in plans):
-        marker = Line2D(
-            [],
-            [],
-            linestyle="none",
-            marker="o",
-            markersize=theme.MISSING_MARKER_SIZE,
-            markerfacecolor=theme.BACKGROUND,
-            markeredgecolor=theme.PACE_LINE,
-            markeredgewidth=1.0,
-        )
+        marker = Line2D([], [], **theme.MISSING_STYLE)
         entries.append((marker, "no value for the period"))
     return entries
 

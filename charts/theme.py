@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 from core.kinds import Status
 
@@ -72,6 +72,21 @@ TARGET_WIDTH: Final = 1.0
 PACE_WIDTH: Final = 1.2
 PACE_DASHES: Final = (3.0, 2.0)
 GRID_WIDTH: Final = 0.6
+# How the pace line and the hollow markers of periods without a value are drawn, in the plot
+# and in the legend that explains them.
+PACE_STYLE: Final[Mapping[str, Any]] = MappingProxyType(
+    {"color": PACE_LINE, "linewidth": PACE_WIDTH, "linestyle": "--", "dashes": PACE_DASHES}
+)
+MISSING_STYLE: Final[Mapping[str, Any]] = MappingProxyType(
+    {
+        "linestyle": "none",
+        "marker": "o",
+        "markersize": MISSING_MARKER_SIZE,
+        "markerfacecolor": BACKGROUND,
+        "markeredgecolor": PACE_LINE,
+        "markeredgewidth": 1.0,
+    }
+)
 
 # --- spacing ---------------------------------------------------------------------------------
 
