@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, insert
 from sqlmodel import col, select
 
-from bot.digest_render import default_workers, render_team
+from bot.digests.render import default_workers, render_team
 from bot.runtime import Runtime, policy_from
 from bot.settings import load_settings
 from bot.slack_client import make_client

@@ -36,7 +36,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, delete, insert, update
 from sqlmodel import col
 
-from bot.jobs.reminders import JobConfig, ReminderJob, RunReport
+from bot.reminders.job import JobConfig, ReminderJob, RunReport
 from bot.runtime import policy_from
 from bot.settings import load_settings
 from core.kinds import Cadence

@@ -11,12 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from commands.results import (
-    ActionList,
     Choose,
     GoalCard,
     GoalNode,
     GoalTree,
-    HealthView,
     KpiCard,
     KpiRow,
     KpiTable,
@@ -105,10 +103,6 @@ def render(result: Result) -> Message:
             return value_logged(result)
         case V2momView():
             return v2mom(result)
-        case ActionList() | HealthView():
-            from bot import review_views  # it builds on this module's helpers
-
-            return review_views.render(result)
     raise TypeError(f"no Block Kit for {type(result).__name__}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot import blocks
 from bot.blocks import Block, button, context, header, section
-from bot.review_blocks import action_line
+from bot.reviews.blocks import action_line
 from bot.runtime import Failure, Runtime
 from commands.home import HomeKpi, HomeView, home
 from commands.results import GoalTree

@@ -25,7 +25,7 @@ from storage import repo
 from storage.db import session_scope
 
 if TYPE_CHECKING:
-    from bot.digests import DigestService
+    from bot.digests.service import DigestService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,7 +80,7 @@ class Runtime:
         """Chart workers, pacing and the `/kpi digest` pool, made once on first use."""
         with self._lock:
             if self._digests is None:
-                from bot.digests import DigestService  # bot.digests builds on this module
+                from bot.digests.service import DigestService  # bot.digests builds on this module
 
                 self._digests = DigestService(self)
             return self._digests

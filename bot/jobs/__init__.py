@@ -19,8 +19,9 @@ Job = Callable[[Runtime, datetime], Any]  # the report's str() is printed by `kp
 
 def registry() -> Mapping[str, Job]:
     """Every scheduled job, by the name `kpibot jobs run` takes."""
-    from bot import digests
-    from bot.jobs import reminders, reviews
+    from bot.digests import service as digests
+    from bot.reminders import job as reminders
+    from bot.reviews import job as reviews
 
     return {"reminders": reminders.run, "digests": digests.run, "reviews": reviews.run}
 

@@ -12,10 +12,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals, reminder_blocks, reminders
-from bot.delivery import open_modal, reply
-from bot.jobs.timezones import profile_of
+from bot import blocks, modals
 from bot.listeners.views import done_view
+from bot.reminders import blocks as reminder_blocks
+from bot.reminders import refresh as reminders
+from bot.reminders.timezones import profile_of
+from bot.replies import open_modal, reply
 from bot.runtime import Failure, Runtime
 from commands import reminder_messages
 from commands.context import CommandError, Context

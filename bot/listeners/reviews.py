@@ -15,10 +15,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, modals
-from bot.delivery import reply
 from bot.home import publish_home
 from bot.listeners.views import done_view
-from bot.review_views import review_modal
+from bot.replies import reply
+from bot.reviews.views import review_modal
 from bot.runtime import Failure, Runtime
 from commands import review_inputs
 from commands.action_items import mark_done

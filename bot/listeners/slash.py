@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
-from bot.delivery import deliver, reply
-from bot.jobs import reviews as review_jobs
+from bot.replies import deliver, reply
+from bot.reviews import job as review_jobs
 from bot.runtime import Runtime
 from commands import dispatch
 from commands.parse import UsageError, parse

@@ -9,7 +9,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import blocks, modals, reminders
+from bot import blocks, modals
+from bot.reminders import refresh as reminders
+from bot.replies import render
 from bot.runtime import Failure, Runtime
 from commands import goals, kpis, v2mom
 from commands import log as values
@@ -39,7 +41,7 @@ def register(app: App, rt: Runtime) -> None:
                     view=done_view(blocks.error(outcome.message, outcome.hint)),
                 )
             else:
-                ack(response_action="update", view=done_view(blocks.render(outcome)))
+                ack(response_action="update", view=done_view(render(outcome)))
                 reminders.after_logged(rt, outcome)  # after the ack: Slack is not kept waiting
 
     submit("kpi_add", lambda ctx, f, m: kpis.add_kpi(ctx, f, force=bool(f.get("force"))))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import digest_blocks
 from bot.blocks import MAX_BLOCKS, MAX_SECTION, Message
+from bot.digests import blocks as digest_blocks
 from bot.pacing import Pacer
 from bot.settings import SettingsError, load_settings
 from commands.digest import TeamDigest

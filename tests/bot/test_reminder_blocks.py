@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from bot.reminder_blocks import MAX_ITEMS, render, skip_modal
+from bot.reminders.blocks import MAX_ITEMS, render, skip_modal
 from commands.reminder_messages import NudgeItem, ReminderMessage, SkipForm
 from core.kinds import Status
 

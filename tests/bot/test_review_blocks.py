@@ -6,8 +6,9 @@ import json
 from datetime import UTC, date, datetime
 
 from bot import blocks
-from bot.review_blocks import sparkline, summary
-from bot.review_views import review_modal
+from bot.replies import render
+from bot.reviews.blocks import sparkline, summary
+from bot.reviews.views import review_modal
 from commands.action_items import OpenActionItem
 from commands.results import ActionList, HealthView
 from commands.review_content import DecisionLine, SummaryView
@@ -45,21 +46,21 @@ def test_health_keeps_owner_mentions_and_escapes_names() -> None:
         Rule.KPI_WITHOUT_TARGET, Severity.WARNING, "x", "KPI 'R&D <b>' has no target.",
         "Ask <@U0ALICE01> to set a target.",
     )  # fmt: skip
-    message = blocks.render(HealthView("Sales", (finding,) * 30))
+    message = render(HealthView("Sales", (finding,) * 30))
     body = json.dumps(message.blocks)
     assert "R&amp;D &lt;b&gt;" in body and "<@U0ALICE01>" in body
     assert len(message.blocks) <= blocks.MAX_BLOCKS and "10 more" in body
     assert "every focus and alignment rule holds" in json.dumps(
-        blocks.render(HealthView("Sales", ())).blocks
+        render(HealthView("Sales", ())).blocks
     )
 
 
 def test_action_list_has_a_done_button_per_item() -> None:
-    message = blocks.render(ActionList("Yours", (item("One"), item("Two")), TODAY, "none"))
+    message = render(ActionList("Yours", (item("One"), item("Two")), TODAY, "none"))
     buttons = [b["accessory"]["action_id"] for b in message.blocks if "accessory" in b]
     assert buttons == ["action_done", "action_done"]
     assert "none" in message.text or "none" in json.dumps(
-        blocks.render(ActionList("Yours", (), TODAY, "none")).blocks
+        render(ActionList("Yours", (), TODAY, "none")).blocks
     )
 
 

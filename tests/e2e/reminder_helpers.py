@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.jobs.reminders import Hooks, JobConfig, ReminderJob
+from bot.reminders.job import Hooks, JobConfig, ReminderJob
 from commands.context import Policy
 from core.kinds import Cadence
 from localslack import LocalSlackServer, Workspace

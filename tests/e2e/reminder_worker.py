@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.jobs.reminders import Hooks, ReminderJob, job_config
+from bot.reminders.job import Hooks, ReminderJob, job_config
 from bot.runtime import policy_from
 from bot.settings import load_settings
 from bot.slack_client import make_client

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.jobs.reviews import Hooks, ReviewJob, ReviewJobConfig
+from bot.reviews.job import Hooks, ReviewJob, ReviewJobConfig
 from localslack import LocalSlackServer, Workspace
 from localslack.models import Ephemeral, Message
 from storage.db import session_scope

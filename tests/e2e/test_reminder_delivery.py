@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.jobs.reminders import RunReport
+from bot.reminders.job import RunReport
 from localslack import LocalSlackServer
 from storage.db import make_engine
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.jobs.reminders import ReminderJob
+from bot.reminders.job import ReminderJob
 from localslack import LocalSlackServer
 from storage import repo
 from storage.db import session_scope

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.cli import main
-from bot.jobs import reviews as review_jobs
+from bot.reviews import job as review_jobs
 from localslack import LocalSlackServer
 from storage import repo
 from storage.models import Team

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.jobs import reviews as review_jobs
-from bot.jobs.reviews import Hooks, ReviewJob
+from bot.reviews import job as review_jobs
+from bot.reviews.job import Hooks, ReviewJob
 from localslack import LocalSlackServer
 from localslack.models import Message
 from storage import repo

@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import blocks
-from bot.delivery import reply as _reply
-from bot.digest_publish import Content, Publisher
-from bot.digest_render import ChartRenderer
-from bot.digest_slack import DigestSlack, channel_fix
-from bot.jobs.digests import DigestConfig, DigestJob, DigestReport
+from bot.digests.job import DigestConfig, DigestJob, DigestReport
+from bot.digests.publish import Content, Publisher
+from bot.digests.render import ChartRenderer
+from bot.digests.slack import DigestSlack, channel_fix
 from bot.pacing import Pacer
+from bot.replies import reply as _reply
 from bot.slack_client import make_client
 from commands.results import DigestReady
 
@@ -53,7 +53,7 @@ class DigestService:
         return Publisher(self.runtime.engine, self.slack, self.runtime.now)
 
     def run(self, now: datetime) -> DigestReport:
-        """One run of the digests job as of ``now`` (see bot.jobs.digests)."""
+        """One run of the digests job as of ``now`` (see bot.digests.job)."""
         settings = self.runtime.settings
         config = DigestConfig(
             lease=max(settings.delivery_lease, DigestConfig.lease),

@@ -39,10 +39,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot import review_blocks
-from bot.jobs.lease import BatchLease, LeaseLost
-from bot.jobs.reminders import worker_name
-from bot.jobs.review_slack import Poster, Stop
+from bot.delivery.lease import BatchLease, LeaseLost
+from bot.reminders.job import worker_name
+from bot.reviews import blocks as review_blocks
+from bot.reviews.slack import Poster, Stop
 from bot.runtime import Runtime
 from bot.slack_client import make_client
 from charts import kpi_chart, team_chart

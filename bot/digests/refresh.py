@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from bot.digest_publish import Content, Publisher
-from bot.digest_render import ChartRenderer
+from bot.digests.publish import Content, Publisher
+from bot.digests.render import ChartRenderer
 from charts import Chart
 from commands.context import Policy
 from commands.digest import build_team_digests

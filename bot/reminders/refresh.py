@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from slack_sdk.errors import SlackApiError
 
-from bot import reminder_blocks
+from bot.reminders import blocks as reminder_blocks
 from bot.runtime import Runtime
 from commands.reminder_messages import message_for, to_refresh
 from commands.results import ValueLogged

@@ -8,11 +8,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals, reminders
+from bot import blocks, modals
+from bot.reminders import refresh as reminders
+from bot.reviews import views as review_views
 from bot.runtime import Failure, Runtime
 from charts import kpi_chart
 from commands.forms import form_choices
-from commands.results import DigestReady, KpiCard, OpenModal, Result
+from commands.results import ActionList, DigestReady, HealthView, KpiCard, OpenModal, Result
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Any]
@@ -57,8 +59,15 @@ def deliver(
     elif isinstance(outcome, DigestReady):
         rt.digests.handle(outcome, respond=respond)  # drawn and posted off the listener pool
     else:
-        reply(respond, blocks.render(outcome))
+        reply(respond, render(outcome))
         reminders.after_logged(rt, outcome)
+
+
+def render(result: Result) -> blocks.Message:
+    """Block Kit for any Result; review results are drawn by the reviews feature."""
+    if isinstance(result, ActionList | HealthView):
+        return review_views.render(result)
+    return blocks.render(result)
 
 
 def card_with_chart(rt: Runtime, card: KpiCard, *, channel_id: str | None) -> blocks.Message:

@@ -26,10 +26,10 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import digest_blocks
 from bot.blocks import Message
-from bot.digest_render import ChartRenderer
-from bot.digest_slack import (
+from bot.digests import blocks as digest_blocks
+from bot.digests.render import ChartRenderer
+from bot.digests.slack import (
     CHANNEL_ERRORS,
     NO_ANSWER,
     TRANSIENT,

@@ -40,9 +40,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot import reminder_blocks
-from bot.jobs.lease import BatchLease, LeaseLost, RateLimited, retry_after
-from bot.jobs.timezones import refresh_timezones
+from bot.delivery.lease import BatchLease, LeaseLost, RateLimited, retry_after
+from bot.reminders import blocks as reminder_blocks
+from bot.reminders.timezones import refresh_timezones
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack_client import make_client

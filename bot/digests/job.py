@@ -8,7 +8,7 @@ One run (`kpibot jobs run digests`, or every minute under `kpibot serve`):
    one transaction per batch, render the charts in worker processes, and post them from a few
    sender threads paced to Slack's limits. At most ``in_flight`` digests are claimed and not yet
    posted, so leases stay short and rendering runs ahead of posting without piling up. Each post
-   is recorded (bot.digest_publish) so a crash never posts a digest twice.
+   is recorded (bot.digests.publish) so a crash never posts a digest twice.
 3. **Update**, under a named lease: digests posted in the last week whose KPIs got a value
    logged after they were built are rebuilt as of their own moment; when what they show
    changed, the chart is uploaded again and the message updated with chat.update.
@@ -31,10 +31,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.digest_publish import Content, Outcome, Publisher
-from bot.digest_render import ChartRenderer
-from bot.digest_slack import channel_fix
-from bot.jobs.digest_refresh import refresh, stale_contents
+from bot.digests.publish import Content, Outcome, Publisher
+from bot.digests.refresh import refresh, stale_contents
+from bot.digests.render import ChartRenderer
+from bot.digests.slack import channel_fix
 from charts import Chart
 from commands.context import Policy
 from commands.digest import build_team_digests, teams_by_key

@@ -53,8 +53,8 @@ def render_to(out: Path, stem: str, message: Any, png: bytes, alt_text: str) -> 
 
 def run_render(args: argparse.Namespace, settings: Any, engine: Any) -> list[Path]:
     """Build, draw and write the digest the arguments name (LookupError for a bad team)."""
-    from bot.digest_publish import Content
-    from bot.digest_render import ChartRenderer
+    from bot.digests.publish import Content
+    from bot.digests.render import ChartRenderer
     from bot.runtime import policy_from
     from commands.digest import team_digest
     from commands.rollup import build_rollup

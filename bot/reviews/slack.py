@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message, context
-from bot.jobs.lease import retry_after
-from bot.jobs.reminders import EVENT_TYPE, TRANSIENT
+from bot.delivery.lease import retry_after
+from bot.reminders.job import EVENT_TYPE, TRANSIENT
 from charts import Chart
 
 log = logging.getLogger(__name__)
