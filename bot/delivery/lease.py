@@ -1,23 +1,14 @@
-"""Holding a claimed batch of deliveries, and reading Slack's rate-limit answers."""
+"""Holding a claimed batch of deliveries: the lease, renewed while the batch is sent."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
 from storage import outbox
 from storage.db import session_scope
-
-
-class RateLimited(RuntimeError):
-    """Slack kept answering 429 for longer than a run may wait; the message waits for later."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited; retry after {retry_after:.0f} s")
-        self.retry_after = retry_after
 
 
 class LeaseLost(Exception):
@@ -54,11 +45,3 @@ class BatchLease:
         self.ids, self.expires = held, now + self.length
         if lost:
             raise LeaseLost()
-
-
-def retry_after(exc: SlackApiError) -> float:
-    """Seconds Slack asked to wait (at least one)."""
-    try:
-        return max(1.0, float(exc.response.headers.get("Retry-After", "1")))
-    except (TypeError, ValueError):
-        return 1.0

@@ -26,30 +26,29 @@ resumes where it stopped. A channel kpibot cannot post in fails the delivery and
 
 from __future__ import annotations
 
-import http.client
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot.delivery.lease import BatchLease, LeaseLost
-from bot.reminders.job import worker_name
+from bot.delivery.engine import DeliveryEngine, EngineConfig, Posted, run_clock, worker_name
+from bot.delivery.report import RunReport
+from bot.delivery.slack import SlackCalls, Stop
 from bot.reviews import blocks as review_blocks
-from bot.reviews.slack import Poster, Stop
 from bot.runtime import Runtime
 from bot.slack_client import make_client
 from charts import kpi_chart, team_chart
 from commands.context import Policy
 from commands.review_content import item_key, item_views, parent_view, summary_view
-from commands.review_plan import PLAN_LEASE, REVIEW, SUMMARY, PlanSummary, plan
-from storage import outbox, repo, reviews
+from commands.review_plan import PLAN_LEASE, REVIEW, SUMMARY, plan
+from storage import repo, reviews
 from storage.db import session_scope
 from storage.models import Review, ReviewItem
 from storage.outbox import Claimed
@@ -77,186 +76,62 @@ class Hooks:
 
 
 @dataclass
-class ReviewRunReport:
-    planned: PlanSummary | None = None
+class ReviewRunReport(RunReport):
     events_forgotten: int = 0
-    plan_skipped: bool = False
-    plan_error: str | None = None
     threads: int = 0
     summaries: int = 0
-    messages: int = 0
-    found_already_posted: int = 0
-    cancelled: int = 0
-    postponed: int = 0
-    in_doubt: int = 0
-    waited: float = 0.0
-    failed: list[tuple[str, str]] = field(default_factory=list)
 
-    def __str__(self) -> str:
-        return "\n".join(self.lines())
+    @property
+    def found_already_posted(self) -> int:
+        return self.found_already_sent
 
-    def lines(self) -> list[str]:
-        out = []
-        if self.plan_error:
-            out.append(f"Planning failed: {self.plan_error}")
-        elif self.plan_skipped:
-            out.append("Planning: another kpibot process is planning; sent what was due.")
-        elif self.planned:
-            out.append(f"Planned: {self.planned.line()}.")
-        if self.events_forgotten:
-            out.append(f"Forgot {self.events_forgotten} Events API IDs Slack no longer retries.")
-        out.append(
+    def after_plan(self) -> list[str]:
+        if not self.events_forgotten:
+            return []
+        return [f"Forgot {self.events_forgotten} Events API IDs Slack no longer retries."]
+
+    def summary(self) -> str:
+        return (
             f"Posted {self.threads} review threads and {self.summaries} summaries "
-            f"({self.messages} messages, {self.found_already_posted} found already posted by an "
+            f"({self.messages} messages, {self.found_already_sent} found already posted by an "
             f"interrupted run); {self.cancelled} no longer needed, {self.postponed} postponed, "
             f"{len(self.failed)} failed; waited {self.waited:.0f} s for Slack's rate limits."
         )
-        out.extend(f"  failed {key}: {reason}" for key, reason in self.failed)
-        if self.in_doubt:
-            out.append(f"{self.in_doubt} got no answer from Slack; they are checked next run.")
-        return out
 
 
-class ReviewJob:
+class ReviewKind:
+    """Review threads (parent, then a reply per KPI) and summaries, built as of ``now``.
+
+    Each message's ts is recorded as soon as Slack has it, so only the first unrecorded one
+    can be in doubt after a takeover: that one is looked for by its key before it is posted.
+    """
+
+    kinds: tuple[str, ...] = KINDS
+
     def __init__(
         self,
         engine: Engine,
         client: WebClient,
         policy: Policy,
-        *,
-        config: ReviewJobConfig | None = None,
-        worker: str | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        hooks: Hooks | None = None,
+        now: datetime,
+        clock: Callable[[], datetime],
     ) -> None:
         self.engine, self.client, self.policy = engine, client, policy
-        self.config = config or ReviewJobConfig()
-        self.worker = worker or worker_name()
-        self.sleep = sleep
-        self.hooks = hooks or Hooks()
-        self.now = datetime.min.replace(tzinfo=UTC)  # what content is built as of
-        self._started = time.monotonic()
+        self.now, self.clock = now, clock
 
-    def run(self, now: datetime) -> ReviewRunReport:
-        """Plan what is due as of ``now``, then post it. Safe to run in many processes."""
-        report = ReviewRunReport()
-        self._start(now)
-        self._plan(report)
-        self.send(now, report)
-        return report
+    def prepare(self, batch: list[Claimed], now: datetime) -> Mapping[int, Any]:
+        return {}  # built fresh from the database as each message is posted
 
-    def _start(self, now: datetime) -> None:
-        self.now, self._started = now, time.monotonic()
+    def send(self, c: Claimed, _prepared: Any, slack: SlackCalls) -> Posted:
+        channel, ts = (self._thread if c.kind == REVIEW else self._summary)(c, slack)
+        return Posted(channel, ts)
 
-    def clock(self) -> datetime:
-        """The run's time: ``now`` plus the time the run has taken so far."""
-        return self.now + timedelta(seconds=time.monotonic() - self._started)
+    def sent(self, report: RunReport, c: Claimed, posted: Posted) -> None:
+        report.count("threads" if c.kind == REVIEW else "summaries")
 
-    def _plan(self, report: ReviewRunReport) -> None:
-        with session_scope(self.engine) as session:
-            held = outbox.acquire_lease(
-                session, PLAN_LEASE, self.worker, now=self.clock(), ttl=self.config.plan_lease
-            )
-        if not held:
-            report.plan_skipped = True
-            return
-        try:
-            with session_scope(self.engine) as session:
-                report.planned = plan(session, now=self.now, policy=self.policy)
-                report.events_forgotten = repo.forget_events_before(
-                    session, self.now - EVENT_MEMORY
-                )
-        except Exception as exc:  # posting what is already planned still goes ahead
-            log.exception("planning reviews failed")
-            report.plan_error = f"{type(exc).__name__}: {exc}"
-        finally:
-            with session_scope(self.engine) as session:
-                outbox.release_lease(session, PLAN_LEASE, self.worker)
-
-    def send(self, now: datetime, report: ReviewRunReport | None = None) -> ReviewRunReport:
-        """Post every due review delivery, oldest first."""
-        report = report or ReviewRunReport()
-        self._start(now)
-        while True:
-            with session_scope(self.engine) as session:
-                batch = outbox.claim(
-                    session,
-                    owner=self.worker,
-                    now=self.clock(),
-                    lease=self.config.lease,
-                    limit=1,
-                    kinds=KINDS,
-                )
-            if not batch:
-                return report
-            self._deliver(batch[0], report)
-
-    # --- one delivery ------------------------------------------------------------------------
-
-    def _deliver(self, c: Claimed, report: ReviewRunReport) -> None:
-        lease = BatchLease(
-            self.engine,
-            self.worker,
-            [c.id],
-            expires=self.clock() + self.config.lease,
-            length=self.config.lease,
-            clock=self.clock,
-        )
-
-        def keep() -> None:
-            try:
-                lease.keep()
-            except LeaseLost:
-                raise Stop("lost") from None
-
-        poster = Poster(
-            self.client,
-            keep,
-            self.sleep,
-            self.config.max_wait,
-            c.attempts,
-            posted=self.hooks.posted,
-        )
-        try:
-            channel, ts = (self._thread if c.kind == REVIEW else self._summary)(c, poster)
-        except Stop as stop:
-            self._count(report, poster)
-            self._stopped(c, stop, report)
-            return
-        except (OSError, http.client.HTTPException) as exc:
-            log.warning("no answer from Slack for %s (%s); checked before any resend", c.key, exc)
-            self._count(report, poster)
-            report.in_doubt += 1
-            return
-        self._count(report, poster)
-        if channel and ts:
-            self._finish(outbox.mark_sent, c, channel=channel, ts=ts)
-            if c.kind == REVIEW:
-                report.threads += 1
-            else:
-                report.summaries += 1
-
-    @staticmethod
-    def _count(report: ReviewRunReport, poster: Poster) -> None:
-        report.messages += poster.counts.messages
-        report.found_already_posted += poster.counts.found_already_posted
-        report.waited += poster.counts.waited
-
-    def _stopped(self, c: Claimed, stop: Stop, report: ReviewRunReport) -> None:
-        if stop.outcome == "cancel":
-            self._finish(outbox.cancel, c, reason=stop.reason)
-            report.cancelled += 1
-        elif stop.outcome == "retry":
-            retry_at = self.clock() + timedelta(seconds=stop.retry_after)
-            self._finish(outbox.release, c, retry_at=retry_at, reason=stop.reason)
-            report.postponed += 1
-        elif stop.outcome == "lost":
-            log.warning("lost the lease on %s to another process", c.key)
-        else:
-            self._finish(outbox.mark_failed, c, reason=stop.reason)
-            report.failed.append((c.key, stop.reason))
-            if c.kind == REVIEW:
-                self._review_failed(c, stop.reason)
+    def failed(self, c: Claimed, reason: str) -> None:
+        if c.kind == REVIEW:
+            self._review_failed(c, reason)
 
     def _review(self, c: Claimed) -> Review:
         with session_scope(self.engine) as session:
@@ -265,7 +140,7 @@ class ReviewJob:
             raise Stop("cancel", "the review is gone")
         return review
 
-    def _thread(self, c: Claimed, slack: Poster) -> tuple[str, str]:
+    def _thread(self, c: Claimed, slack: SlackCalls) -> tuple[str, str]:
         review = self._review(c)
         if review.status != reviews.OPEN and review.parent_ts is None:
             raise Stop("cancel", "closed before its thread was posted")
@@ -273,7 +148,7 @@ class ReviewJob:
         doubt = c.taken_over
         parent_ts = review.parent_ts
         if parent_ts is None:
-            parent_ts = slack.find(channel, c.key) if doubt else None
+            parent_ts = _ts(slack.find(channel, c.key)) if doubt else None
             if not parent_ts:
                 with session_scope(self.engine) as session:
                     head = parent_view(session, review, now=self.now, policy=self.policy)
@@ -282,7 +157,7 @@ class ReviewJob:
                 message = review_blocks.parent(
                     head, chart_file_id=file_id, alt_text=chart.alt_text if chart else ""
                 )
-                parent_ts = slack.post(channel, message, c.key)
+                parent_ts = slack.post(channel, message, c.key)[1]
             self._record(Review, review.id, parent_ts=parent_ts, channel_id=channel)
             doubt = False
         with session_scope(self.engine) as session:
@@ -292,19 +167,19 @@ class ReviewJob:
             if items[view.item_id].message_ts:
                 continue
             key = item_key(c.key, view.kpi_key)
-            ts = slack.find(channel, key, thread=parent_ts) if doubt else None
+            ts = _ts(slack.find(channel, key, thread=parent_ts)) if doubt else None
             if not ts:
                 chart = kpi_chart(view.series) if view.with_chart else None
                 file_id = slack.upload(chart, f"review-{view.kpi_key}.png", view.row.name)
                 message = review_blocks.item(
                     view, chart_file_id=file_id, alt_text=chart.alt_text if chart else ""
                 )
-                ts = slack.post(channel, message, key, thread=parent_ts)
+                ts = slack.post(channel, message, key, thread=parent_ts)[1]
             self._record(ReviewItem, view.item_id, message_ts=ts)
             doubt = False
         return channel, parent_ts
 
-    def _summary(self, c: Claimed, slack: Poster) -> tuple[str, str]:
+    def _summary(self, c: Claimed, slack: SlackCalls) -> tuple[str, str]:
         review = self._review(c)
         channel = review.channel_id or c.recipient
         with session_scope(self.engine) as session:
@@ -314,12 +189,12 @@ class ReviewJob:
         doubt = c.taken_over
         if review.parent_ts and not review.summary_thread_ts:
             key = f"{c.key}#thread"
-            found = slack.find(channel, key, thread=review.parent_ts) if doubt else None
-            ts = found or slack.post(channel, message, key, thread=review.parent_ts)
+            found = _ts(slack.find(channel, key, thread=review.parent_ts)) if doubt else None
+            ts = found or slack.post(channel, message, key, thread=review.parent_ts)[1]
             self._record(Review, review.id, summary_thread_ts=ts)
             doubt = False
-        summary_ts = review.summary_ts or (slack.find(channel, c.key) if doubt else None)
-        ts = summary_ts or slack.post(channel, message, c.key)
+        summary_ts = review.summary_ts or (_ts(slack.find(channel, c.key)) if doubt else None)
+        ts = summary_ts or slack.post(channel, message, c.key)[1]
         self._record(Review, review.id, summary_ts=ts)
         return channel, ts
 
@@ -334,10 +209,6 @@ class ReviewJob:
             for name, value in values.items():
                 setattr(row, name, value)
             session.add(row)
-
-    def _finish(self, outcome: Callable[..., bool], c: Claimed, **kw: Any) -> bool:
-        with session_scope(self.engine) as session:
-            return outcome(session, c.id, self.worker, now=self.clock(), **kw)
 
     def _review_failed(self, c: Claimed, reason: str) -> None:
         """The thread cannot be posted: free the team to start another, and tell its lead."""
@@ -358,6 +229,65 @@ class ReviewJob:
                 self.client.chat_postMessage(channel=lead, text=text)
             except SlackApiError as exc:
                 log.warning("could not tell %s: %s", lead, exc.response.get("error"))
+
+
+class ReviewJob:
+    def __init__(
+        self,
+        engine: Engine,
+        client: WebClient,
+        policy: Policy,
+        *,
+        config: ReviewJobConfig | None = None,
+        worker: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        hooks: Hooks | None = None,
+    ) -> None:
+        self.engine, self.client, self.policy = engine, client, policy
+        self.config = config or ReviewJobConfig()
+        self.worker = worker or worker_name()
+        self.sleep = sleep
+        self.hooks = hooks or Hooks()
+
+    def _sender(self, now: datetime) -> DeliveryEngine:
+        lease = self.config.lease
+        return DeliveryEngine(
+            self.engine,
+            self.client,
+            config=EngineConfig(lease=lease, batch=1, workers=1, max_wait=self.config.max_wait),
+            worker=self.worker,
+            clock=run_clock(now),
+            sleep=self.sleep,
+            posted=self._posted if self.hooks.posted else None,
+        )
+
+    def _posted(self, _c: Claimed, key: str) -> None:
+        if self.hooks.posted:
+            self.hooks.posted(key)
+
+    def run(self, now: datetime) -> ReviewRunReport:
+        """Plan what is due as of ``now``, then post it. Safe to run in many processes."""
+        report = ReviewRunReport()
+        sender = self._sender(now)
+        sender.plan(PLAN_LEASE, self.config.plan_lease, report, lambda: self._plan(now, report))
+        return self.send(now, report)
+
+    def _plan(self, now: datetime, report: ReviewRunReport) -> None:
+        with session_scope(self.engine) as session:
+            report.planned = plan(session, now=now, policy=self.policy)
+            report.events_forgotten = repo.forget_events_before(session, now - EVENT_MEMORY)
+
+    def send(self, now: datetime, report: ReviewRunReport | None = None) -> ReviewRunReport:
+        """Post every due review delivery, oldest first."""
+        report = report or ReviewRunReport()
+        sender = self._sender(now)
+        kind = ReviewKind(self.engine, self.client, self.policy, now, sender.clock)
+        sender.drain(kind, report)
+        return report
+
+
+def _ts(posted: tuple[str, str] | None) -> str | None:
+    return posted[1] if posted else None
 
 
 # --- entry points --------------------------------------------------------------------------------
