@@ -35,7 +35,6 @@ Exactly once, and where it is only at least once:
 
 from __future__ import annotations
 
-import http.client
 import logging
 import os
 import socket
@@ -53,7 +52,7 @@ from sqlalchemy import Engine
 
 from bot.delivery.lease import BatchLease, LeaseLost
 from bot.delivery.report import RunReport
-from bot.delivery.slack import TRANSIENT, SlackCalls, Stop, error_of
+from bot.delivery.slack import NO_ANSWER, TRANSIENT, SlackCalls, Stop, error_of
 from storage import outbox
 from storage.db import session_scope
 from storage.outbox import Claimed
@@ -62,7 +61,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 PREPARE_RETRY = timedelta(minutes=5)  # a batch kpibot could not build is tried again after
-NO_ANSWER = (OSError, http.client.HTTPException)  # Slack may or may not have acted on it
 
 
 def worker_name() -> str:
@@ -74,6 +72,7 @@ class Posted:
     channel: str
     ts: str
     found: bool = False  # an interrupted run had posted it already
+    recorded: bool = False  # the kind marked it sent itself, with its own records
 
 
 class DeliveryKind(Protocol):
@@ -121,21 +120,26 @@ class DeliveryEngine:
 
     # --- planning ------------------------------------------------------------------------------
 
-    def plan(self, name: str, ttl: timedelta, report: RunReport, step: Callable[[], None]) -> None:
-        """Run ``step`` under the named lease; a failure is reported, and sending goes ahead."""
+    def under_lease(self, name: str, ttl: timedelta, step: Callable[[], None]) -> bool:
+        """Run ``step`` while holding the named lease; False when another process holds it."""
         with session_scope(self.engine) as session:
             held = outbox.acquire_lease(session, name, self.worker, now=self.clock(), ttl=ttl)
         if not held:
-            report.plan_skipped = True
-            return
+            return False
         try:
             step()
-        except Exception as exc:
-            log.exception("planning (%s) failed", name)
-            report.plan_error = f"{type(exc).__name__}: {exc}"
         finally:
             with session_scope(self.engine) as session:
                 outbox.release_lease(session, name, self.worker)
+        return True
+
+    def plan(self, name: str, ttl: timedelta, report: RunReport, step: Callable[[], None]) -> None:
+        """Plan under the named lease; a failure is reported, and sending goes ahead."""
+        try:
+            report.plan_skipped = not self.under_lease(name, ttl, step)
+        except Exception as exc:
+            log.exception("planning (%s) failed", name)
+            report.plan_error = f"{type(exc).__name__}: {exc}"
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -211,6 +215,7 @@ class DeliveryEngine:
             keep=keep,
             sleep=self.sleep,
             max_wait=self.config.max_wait,
+            owner=owner,
             posted=(lambda key: crash_point(c, key)) if crash_point else None,
         )
         try:
@@ -234,7 +239,9 @@ class DeliveryEngine:
             log.exception("delivery %s failed", c.key)
             report.fail(c.key, "kpibot error (see the log); retried")
             return
-        if self._finish(outbox.mark_sent, c, owner, channel=posted.channel, ts=posted.ts):
+        if posted.recorded or self._finish(
+            outbox.mark_sent, c, owner, channel=posted.channel, ts=posted.ts
+        ):
             kind.sent(report, c, posted)
         else:
             report.count("lost_lease")

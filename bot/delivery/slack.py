@@ -9,6 +9,7 @@ message an interrupted run already posted under a key.
 
 from __future__ import annotations
 
+import http.client
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 EVENT_TYPE = "kpibot_delivery"  # Slack message metadata naming the delivery a message is for
 TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+NO_ANSWER = (OSError, http.client.HTTPException)  # Slack may or may not have acted on it
 
 
 class RateLimited(RuntimeError):
@@ -87,8 +89,8 @@ def wait_out(
 
 
 class SlackCalls:
-    """The calls made for one claimed delivery. ``keep`` renews its lease before each call
-    (raising Stop("lost") once another process took it); waits and posts are counted in
+    """The calls made for one claimed delivery, leased to ``owner``. ``keep`` renews its lease
+    before each call (raising Stop("lost") once another process took it); waits and posts are counted in
     ``report``; ``posted`` is a test's crash point, after Slack took a message."""
 
     def __init__(
@@ -99,9 +101,10 @@ class SlackCalls:
         keep: Callable[[], None],
         sleep: Callable[[float], None],
         max_wait: float,
+        owner: str = "",
         posted: Callable[[str], None] | None = None,
     ) -> None:
-        self.client, self.report, self.keep = client, report, keep
+        self.client, self.report, self.keep, self.owner = client, report, keep, owner
         self.sleep, self.max_wait, self.posted = sleep, max_wait, posted
 
     def call(self, request: Callable[[], Any]) -> Any:

@@ -4,11 +4,11 @@ One run (`kpibot jobs run digests`, or every minute under `kpibot serve`):
 
 1. **Plan**, under a named lease: every team whose digest moment has come gets its outbox row
    (commands.digest_plan), and the company roll-up when KPIBOT_LEADERSHIP_CHANNEL is set.
-2. **Send**, as a pipeline: claim due digests in batches (a lease each), build their content in
-   one transaction per batch, render the charts in worker processes, and post them from a few
-   sender threads paced to Slack's limits. At most ``in_flight`` digests are claimed and not yet
-   posted, so leases stay short and rendering runs ahead of posting without piling up. Each post
-   is recorded (bot.digests.publish) so a crash never posts a digest twice.
+2. **Send**, through the delivery engine (bot.delivery.engine): a few sender threads each
+   claim due digests in batches (a lease each), build their content in one transaction per
+   batch, hand the charts to the worker processes, and post them paced to Slack's limits as
+   they are drawn. Each post is recorded (bot.digests.publish) so a crash never posts a
+   digest twice.
 3. **Update**, under a named lease: digests posted in the last week whose KPIs got a value
    logged after they were built are rebuilt as of their own moment; when what they show
    changed, the chart is uploaded again and the message updated with chat.update.
@@ -21,24 +21,28 @@ back in the outbox for a later run (up to MAX_ATTEMPTS claims).
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
+from slack_sdk import WebClient
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from bot.digests.publish import Content, Outcome, Publisher
+from bot.delivery.engine import DeliveryEngine, EngineConfig, Posted, run_clock
+from bot.delivery.report import RunReport
+from bot.delivery.slack import SlackCalls, Stop
+from bot.digests.publish import Content, Publisher
 from bot.digests.refresh import refresh, stale_contents
 from bot.digests.render import ChartRenderer
-from bot.digests.slack import channel_fix
+from bot.digests.slack import CHANNEL_ERRORS, channel_fix
 from charts import Chart
 from commands.context import Policy
 from commands.digest import build_team_digests, teams_by_key
-from commands.digest_plan import KINDS, ROLLUP_KIND, DigestPlan, plan
+from commands.digest_plan import KINDS, ROLLUP_KIND, plan
 from commands.rollup import build_rollup
 from storage import digests, outbox
 from storage.db import session_scope
@@ -48,66 +52,164 @@ log = logging.getLogger(__name__)
 
 PLAN_LEASE, REFRESH_LEASE = "digests:plan", "digests:refresh"
 MAX_ATTEMPTS = 5
-RETRY_AFTER_ERROR = timedelta(minutes=5)
+IN_DOUBT = "in doubt: "
 
 
 @dataclass(frozen=True)
 class DigestConfig:
     lease: timedelta = timedelta(minutes=10)
     batch: int = 10  # claimed and built together; a build holds the GIL for its length
-    in_flight: int = 48
-    senders: int = 4
+    senders: int = 4  # threads; at most batch x senders digests are claimed and not yet posted
     leadership_channel: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.in_flight < self.batch:
-            raise ValueError("in_flight must hold at least one batch")
 
 
 @dataclass
-class DigestReport:
-    planned: DigestPlan | None = None
-    plan_skipped: bool = False
-    sent: int = 0
-    found_sent: int = 0
-    cancelled: int = 0
-    postponed: int = 0
-    lost_lease: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+class DigestReport(RunReport):
     checked: int = 0
     updated: int = 0
     seconds: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def count(self, name: str, by: int = 1) -> None:
-        with self._lock:
-            setattr(self, name, getattr(self, name) + by)
+    BUSY: ClassVar[str] = "Planning: another kpibot process is planning digests."
 
-    def fail(self, key: str, reason: str) -> None:
-        with self._lock:
-            self.failed.append((key, reason))
+    @property
+    def found_sent(self) -> int:
+        return self.found_already_sent
 
-    def __str__(self) -> str:
-        lines = []
-        if self.plan_skipped:
-            lines.append("Planning: another kpibot process is planning digests.")
-        elif self.planned is not None:
-            lines.append(f"Planned: {self.planned.line()}.")
-        lines.append(
-            f"Sent {self.sent} digests ({self.found_sent} found already posted), "
+    def summary(self) -> str:
+        return (
+            f"Sent {self.sent} digests ({self.found_already_sent} found already posted), "
             f"{self.cancelled} no longer needed, {self.postponed} postponed, "
             f"{len(self.failed)} failed; updated {self.updated} of {self.checked} with late "
             f"values; {self.seconds:.1f} s."
         )
-        lines.extend(f"  failed {key}: {reason}" for key, reason in self.failed)
-        return "\n".join(lines)
 
 
 @dataclass
 class _Item:
-    claimed: Claimed
-    content: Content | None
+    content: Content | None  # None: the team is gone
     channel: str
+    chart: Future[Chart] | None = None
+
+
+class DigestKind:
+    """Team digests and the company roll-up: built a batch at a time, charts drawn in worker
+    processes meanwhile, each posted once (a ``digest_post`` row is written before posting)."""
+
+    kinds: tuple[str, ...] = tuple(KINDS)
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy: Policy,
+        publisher: Publisher,
+        renderer: ChartRenderer,
+        lease: timedelta,
+    ) -> None:
+        self.engine, self.policy, self.lease = engine, policy, lease
+        self.publisher, self.renderer = publisher, renderer
+        self.items: dict[int, _Item] = {}
+
+    def prepare(self, batch: list[Claimed], now: datetime) -> Mapping[int, Any]:
+        items: dict[int, _Item] = {}
+        with session_scope(self.engine) as session:
+            teams = teams_by_key(session, [str(c.payload.get("team", "")) for c in batch])
+            requests = []
+            for c in batch:
+                moment = datetime.fromisoformat(str(c.payload["moment"]))
+                if c.kind == ROLLUP_KIND:
+                    items[c.id] = _Item(
+                        Content(build_rollup(session, self.policy, moment)), c.recipient
+                    )
+                elif (team := teams.get(str(c.payload.get("team", "")))) is None:
+                    items[c.id] = _Item(None, c.recipient)
+                else:
+                    requests.append((c, team, moment))
+            built = build_team_digests(session, self.policy, [(t, m) for _, t, m in requests])
+            for (c, team, _), digest in zip(requests, built, strict=True):
+                channel = team.channel_id or c.recipient
+                items[c.id] = _Item(Content(digest, team.id), channel)
+        for item in items.values():  # drawn in the worker processes while earlier ones post
+            if item.content is not None:
+                item.chart = item.content.chart(self.renderer)
+        self.items.update(items)
+        return items
+
+    def send(self, c: Claimed, item: _Item, slack: SlackCalls) -> Posted:
+        content = item.content
+        if content is None:
+            raise Stop("cancel", "team removed")
+        clock = self.publisher.clock
+        with session_scope(self.engine) as session:
+            held = outbox.renew(session, [c.id], slack.owner, now=clock(), lease=self.lease)
+            earlier = digests.post_for_delivery(session, c.id) if held else None
+        if not held:
+            raise Stop("lost")
+        if earlier is not None:
+            if earlier.message_ts is None:
+                raise Stop("fail", f"{IN_DOUBT}an earlier run was interrupted while posting it")
+            return Posted(earlier.channel_id, earlier.message_ts, found=True)
+        chart = _drawn(c, item.chart)
+
+        def record(session: Any, channel: str, ts: str) -> bool:
+            return outbox.mark_sent(session, c.id, slack.owner, channel=channel, ts=ts, now=clock())
+
+        try:
+            outcome = self.publisher.publish(
+                content, chart, item.channel, delivery_id=c.id, on_posted=record
+            )
+        except IntegrityError:  # another process recorded a post for it first
+            raise Stop("lost") from None
+        if outcome.status == "sent":
+            return Posted(outcome.channel, outcome.ts, recorded=True)
+        if outcome.status == "in_doubt":
+            raise Stop("fail", IN_DOUBT + outcome.reason)
+        if outcome.status == "postponed" and c.attempts < MAX_ATTEMPTS:
+            raise Stop("retry", outcome.reason, retry_after=max(60.0, outcome.retry_after))
+        raise Stop("fail", outcome.reason)
+
+    def sent(self, report: RunReport, c: Claimed, posted: Posted) -> None:
+        report.count("found_already_sent" if posted.found else "sent")
+
+    def failed(self, c: Claimed, reason: str) -> None:
+        item = self.items.get(c.id)
+        if item is None or item.content is None:
+            return
+        content, channel = item.content, item.channel
+        if reason.startswith(IN_DOUBT):
+            again = (
+                "`/kpi digest` in that channel posts it" if content.is_team else "next week's comes"
+            )
+            self._tell(
+                content,
+                f"{content.name}'s weekly digest ({content.digest.week_label}) may not have "
+                f"reached <#{channel}>: {reason.removeprefix(IN_DOUBT)}. If it is not there, "
+                f"{again}.",
+            )
+        elif reason in CHANNEL_ERRORS:
+            preview = (
+                f"`/kpi digest preview team:{content.key}`"
+                if content.is_team
+                else "`kpibot digest render --rollup`"
+            )
+            self._tell(
+                content,
+                f"I could not post {content.name}'s weekly digest ({content.digest.week_label}): "
+                f"{channel_fix(reason, channel)} The next one will arrive once that is "
+                f"fixed; meanwhile {preview} shows it.",
+            )
+
+    def _tell(self, content: Content, text: str) -> None:
+        """The team's lead, or (for the roll-up and teams without one) kpibot's admins."""
+        for person in [content.lead] if content.lead else sorted(self.policy.admins):
+            self.publisher.slack.tell(person, text)
+
+
+def _drawn(c: Claimed, chart: Future[Chart] | None) -> Chart | None:
+    try:
+        return chart.result() if chart is not None else None
+    except Exception:
+        log.exception("chart of %s could not be drawn", c.key)
+        return None
 
 
 class DigestJob:
@@ -120,246 +222,45 @@ class DigestJob:
         *,
         worker: str,
         config: DigestConfig | None = None,
+        client: WebClient | None = None,
     ) -> None:
         self.engine, self.policy, self.publisher = engine, policy, publisher
         self.renderer, self.worker = renderer, worker
         self.config = config or DigestConfig()
-        self.clock: Callable[[], datetime] = publisher.clock
+        self.client = client or publisher.slack.client
 
     def run(self, now: datetime) -> DigestReport:
         started = time.monotonic()
-        self.clock = lambda: now + timedelta(seconds=time.monotonic() - started)
-        self.publisher.clock = self.clock
+        clock = run_clock(now)
+        self.publisher.clock = clock
+        config = self.config
+        sender = DeliveryEngine(
+            self.engine,
+            self.client,
+            config=EngineConfig(config.lease, config.batch, config.senders),
+            worker=self.worker,
+            clock=clock,
+        )
         report = DigestReport()
-        self._plan(now, report)
-        self._send(report)
-        self._refresh(report)
+        sender.plan(PLAN_LEASE, config.lease, report, lambda: self._plan(now, report))
+        kind = DigestKind(self.engine, self.policy, self.publisher, self.renderer, config.lease)
+        sender.drain(kind, report)
+        sender.under_lease(REFRESH_LEASE, config.lease, lambda: self._refresh(sender, report))
         report.seconds = time.monotonic() - started
         return report
 
-    # --- plan ----------------------------------------------------------------------------------
-
-    def _leased(self, name: str, ttl: timedelta) -> bool:
-        with session_scope(self.engine) as session:
-            return outbox.acquire_lease(session, name, self.worker, now=self.clock(), ttl=ttl)
-
-    def _unlease(self, name: str) -> None:
-        with session_scope(self.engine) as session:
-            outbox.release_lease(session, name, self.worker)
-
     def _plan(self, now: datetime, report: DigestReport) -> None:
-        if not self._leased(PLAN_LEASE, self.config.lease):
-            report.plan_skipped = True
-            return
-        try:
-            with session_scope(self.engine) as session:
-                report.planned = plan(
-                    session,
-                    policy=self.policy,
-                    now=now,
-                    leadership_channel=self.config.leadership_channel,
-                )
-        finally:
-            self._unlease(PLAN_LEASE)
-
-    # --- send ----------------------------------------------------------------------------------
-
-    def _send(self, report: DigestReport) -> None:
-        slots = threading.Semaphore(self.config.in_flight)
-        with ThreadPoolExecutor(
-            self.config.senders, thread_name_prefix="kpibot-digest-send"
-        ) as senders:
-            while True:
-                wanted = self.config.batch
-                for _ in range(wanted):  # room for a whole batch: claim and build in batches
-                    slots.acquire()
-                with session_scope(self.engine) as session:
-                    batch = outbox.claim(
-                        session,
-                        owner=self.worker,
-                        now=self.clock(),
-                        lease=self.config.lease,
-                        limit=wanted,
-                        kinds=KINDS,
-                    )
-                for _ in range(wanted - len(batch)):
-                    slots.release()
-                if not batch:
-                    break
-                try:
-                    items = self._prepare(batch, report)
-                except Exception:
-                    log.exception("digests could not be built; they are tried again later")
-                    self._postpone(batch, report)
-                    items = [_Item(c, None, c.recipient) for c in batch]
-                for item in items:
-                    if item.content is None:
-                        slots.release()
-                        continue
-                    chart = item.content.chart(self.renderer)
-
-                    def post(item: _Item = item, chart: Future[Chart] = chart) -> None:
-                        try:
-                            self._deliver(item, chart, report)
-                        except Exception:  # its lease runs out, and a later run tries again
-                            log.exception("digest %s failed", item.claimed.key)
-                            report.fail(item.claimed.key, "kpibot error (see the log); retried")
-                        finally:
-                            slots.release()
-
-                    def rendered(_done: Future[Chart], post: Callable[[], None] = post) -> None:
-                        senders.submit(post)
-
-                    chart.add_done_callback(rendered)
-            for _ in range(self.config.in_flight):  # every claimed digest has been handled
-                slots.acquire()
-
-    def _postpone(self, batch: list[Claimed], report: DigestReport) -> None:
-        retry_at = self.clock() + RETRY_AFTER_ERROR
         with session_scope(self.engine) as session:
-            for c in batch:
-                outbox.release(
-                    session, c.id, self.worker, retry_at=retry_at, reason="kpibot error",
-                    now=self.clock(),
-                )  # fmt: skip
-        report.count("postponed", len(batch))
-
-    def _prepare(self, batch: list[Claimed], report: DigestReport) -> list[_Item]:
-        """Each claimed digest with its content; gone teams are cancelled (content None)."""
-        items: list[_Item] = []
-        with session_scope(self.engine) as session:
-            teams = teams_by_key(session, [str(c.payload.get("team", "")) for c in batch])
-            requests = []
-            for c in batch:
-                moment = datetime.fromisoformat(str(c.payload["moment"]))
-                if c.kind == ROLLUP_KIND:
-                    rollup = build_rollup(session, self.policy, moment)
-                    items.append(_Item(c, Content(rollup), c.recipient))
-                    continue
-                team = teams.get(str(c.payload.get("team", "")))
-                if team is None:
-                    outbox.cancel(
-                        session, c.id, self.worker, reason="team removed", now=self.clock()
-                    )
-                    report.count("cancelled")
-                    items.append(_Item(c, None, c.recipient))
-                    continue
-                requests.append((c, team, moment))
-            built = build_team_digests(session, self.policy, [(t, m) for _, t, m in requests])
-            for (c, team, _), digest in zip(requests, built, strict=True):
-                items.append(_Item(c, Content(digest, team.id), team.channel_id or c.recipient))
-        return items
-
-    def _deliver(self, item: _Item, chart_future: Future[Chart], report: DigestReport) -> None:
-        c, content = item.claimed, item.content
-        assert content is not None
-        with session_scope(self.engine) as session:
-            held = outbox.renew(
-                session, [c.id], self.worker, now=self.clock(), lease=self.config.lease
-            )
-            earlier = digests.post_for_delivery(session, c.id) if held else None
-            if earlier is not None and earlier.message_ts is not None:
-                outbox.mark_sent(
-                    session, c.id, self.worker, channel=earlier.channel_id, ts=earlier.message_ts,
-                    now=self.clock(),
-                )  # fmt: skip
-        if not held:
-            report.count("lost_lease")
-            return
-        if earlier is not None:
-            if earlier.message_ts is not None:
-                report.count("found_sent")
-            else:
-                self._in_doubt(c, content, item.channel, report)
-            return
-        try:
-            chart: Chart | None = chart_future.result()
-        except Exception:
-            log.exception("chart of %s could not be drawn", c.key)
-            chart = None
-
-        def record(session: Any, channel: str, ts: str) -> bool:
-            return outbox.mark_sent(
-                session, c.id, self.worker, channel=channel, ts=ts, now=self.clock()
+            report.planned = plan(
+                session,
+                policy=self.policy,
+                now=now,
+                leadership_channel=self.config.leadership_channel,
             )
 
-        try:
-            outcome = self.publisher.publish(
-                content, chart, item.channel, delivery_id=c.id, on_posted=record
-            )
-        except IntegrityError:  # another process recorded a post for it first
-            report.count("lost_lease")
-            return
-        self._settle(c, content, item.channel, outcome, report)
-
-    def _settle(
-        self, c: Claimed, content: Content, channel: str, outcome: Outcome, report: DigestReport
-    ) -> None:
-        if outcome.status == "sent":
-            report.count("sent")
-            return
-        if outcome.status == "in_doubt":
-            self._in_doubt(c, content, channel, report, outcome.reason)
-            return
-        with session_scope(self.engine) as session:
-            if outcome.status == "postponed" and c.attempts < MAX_ATTEMPTS:
-                retry_at = self.clock() + timedelta(seconds=max(60.0, outcome.retry_after))
-                outbox.release(
-                    session, c.id, self.worker, retry_at=retry_at, reason=outcome.reason,
-                    now=self.clock(),
-                )  # fmt: skip
-                report.count("postponed")
-                return
-            outbox.mark_failed(session, c.id, self.worker, reason=outcome.reason, now=self.clock())
-        report.fail(c.key, outcome.reason)
-        if outcome.channel_problem:
-            preview = (
-                f"`/kpi digest preview team:{content.key}`"
-                if content.is_team
-                else "`kpibot digest render --rollup`"
-            )
-            self._tell(
-                content,
-                f"I could not post {content.name}'s weekly digest ({content.digest.week_label}): "
-                f"{channel_fix(outcome.reason, channel)} The next one will arrive once that is "
-                f"fixed; meanwhile {preview} shows it.",
-            )
-
-    def _in_doubt(
-        self,
-        c: Claimed,
-        content: Content,
-        channel: str,
-        report: DigestReport,
-        reason: str = "an earlier run was interrupted while posting it",
-    ) -> None:
-        with session_scope(self.engine) as session:
-            outbox.mark_failed(
-                session, c.id, self.worker, reason=f"in doubt: {reason}", now=self.clock()
-            )
-        report.fail(c.key, f"in doubt: {reason}; not posted again")
-        again = "`/kpi digest` in that channel posts it" if content.is_team else "next week's comes"
-        self._tell(
-            content,
-            f"{content.name}'s weekly digest ({content.digest.week_label}) may not have "
-            f"reached <#{channel}>: {reason}. If it is not there, {again}.",
-        )
-
-    def _tell(self, content: Content, text: str) -> None:
-        """The team's lead, or (for the roll-up and teams without one) kpibot's admins."""
-        for person in [content.lead] if content.lead else sorted(self.policy.admins):
-            self.publisher.slack.tell(person, text)
-
-    # --- update ---------------------------------------------------------------------------------
-
-    def _refresh(self, report: DigestReport) -> None:
-        if not self._leased(REFRESH_LEASE, self.config.lease):
-            return
-        try:
-            built_at = self.clock()
-            contents = stale_contents(self.engine, self.policy, built_at)
-            report.count("checked", len(contents))
-            updated = refresh(self.publisher, self.renderer, contents, built_at=built_at)
-            report.count("updated", updated)
-        finally:
-            self._unlease(REFRESH_LEASE)
+    def _refresh(self, sender: DeliveryEngine, report: DigestReport) -> None:
+        built_at = sender.clock()
+        contents = stale_contents(self.engine, self.policy, built_at)
+        report.count("checked", len(contents))
+        updated = refresh(self.publisher, self.renderer, contents, built_at=built_at)
+        report.count("updated", updated)

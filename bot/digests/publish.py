@@ -27,17 +27,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.blocks import Message
+from bot.delivery.slack import NO_ANSWER, TRANSIENT, RateLimited, error_of
 from bot.digests import blocks as digest_blocks
 from bot.digests.render import ChartRenderer
-from bot.digests.slack import (
-    CHANNEL_ERRORS,
-    NO_ANSWER,
-    TRANSIENT,
-    DigestSlack,
-    RateLimited,
-    error_of,
-    without_image,
-)
+from bot.digests.slack import CHANNEL_ERRORS, DigestSlack, without_image
 from charts import Chart
 from commands.digest import TeamDigest
 from commands.rollup import RollupDigest

@@ -9,15 +9,13 @@ over; drawing, uploading and posting happen on that pool, never on Bolt's listen
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot import blocks
+from bot.delivery.engine import worker_name
 from bot.digests.job import DigestConfig, DigestJob, DigestReport
 from bot.digests.publish import Content, Publisher
 from bot.digests.render import ChartRenderer
@@ -32,10 +30,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 Respond = Callable[..., Any]
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class DigestService:

@@ -11,7 +11,6 @@ the file, so the digest is one message that chat.update can change, image includ
 
 from __future__ import annotations
 
-import http.client
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message
+from bot.delivery.slack import NO_ANSWER, RateLimited, wait_out
 from bot.pacing import Pacer
 from charts import Chart
 
@@ -31,25 +31,6 @@ UPLOAD_METHODS = ("files.getUploadURLExternal", "files.completeUploadExternal")
 CHANNEL_ERRORS = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 )
-TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
-NO_ANSWER = (OSError, http.client.HTTPException)  # the request may or may not have been acted on
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited; retry after {retry_after:.0f} s")
-        self.retry_after = retry_after
-
-
-def error_of(exc: SlackApiError) -> str:
-    return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-
-
-def _retry_after(exc: SlackApiError) -> float:
-    try:
-        return max(1.0, float(exc.response.headers.get("Retry-After", "1")))
-    except (TypeError, ValueError):
-        return 1.0
 
 
 class DigestSlack:
@@ -67,21 +48,19 @@ class DigestSlack:
         self.sleep = sleep
 
     def _call(self, methods: tuple[str, ...], channel: str, call: Callable[[], Any]) -> Any:
-        waited = 0.0
-        while True:
-            self.pacer.take(*methods, channel=channel)
-            try:
-                return call()
-            except SlackApiError as exc:
-                if exc.response.status_code != 429:
-                    raise
-                retry_after = _retry_after(exc)
-                for method in methods:
-                    self.pacer.pause(method, retry_after, channel=channel)
-                if waited + retry_after > self.max_wait:
-                    raise RateLimited(retry_after) from None
-                waited += retry_after
-                self.sleep(retry_after)
+        """``call()``, paced, with 429s waited out (they pause ``methods`` for every thread)."""
+
+        def limited(seconds: float) -> None:
+            for method in methods:
+                self.pacer.pause(method, seconds, channel=channel)
+
+        return wait_out(
+            call,
+            max_wait=self.max_wait,
+            sleep=self.sleep,
+            before=lambda: self.pacer.take(*methods, channel=channel),
+            limited=limited,
+        )
 
     def upload(self, chart: Chart, *, filename: str, title: str) -> str:
         """Upload the chart privately; its file ID for an image block."""
