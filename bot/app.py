@@ -7,7 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
+from bot.digests import service as digests
 from bot.listeners import register_all
+from bot.reminders import refresh as reminders
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -44,4 +46,6 @@ def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
         logger=BOLT_LOGGER,
     )
     register_all(app, rt)
+    reminders.subscribe(rt)  # a stored value updates the reminder DMs about it at once
+    digests.subscribe(rt)  # ... and the posted digests that show it, off the request path
     return app

@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, modals
-from bot.reminders import refresh as reminders
+from bot.digests.service import service_of
+from bot.events import ValueStored
+from bot.respond import Respond, reply, reply_failure
 from bot.reviews import views as review_views
 from bot.runtime import Failure, Runtime
 from charts import kpi_chart
 from commands.forms import form_choices
-from commands.results import ActionList, DigestReady, HealthView, KpiCard, OpenModal, Result
+from commands.results import (
+    ActionList,
+    DigestReady,
+    HealthView,
+    KpiCard,
+    OpenModal,
+    Result,
+    ValueLogged,
+)
 
 log = logging.getLogger(__name__)
-Respond = Callable[..., Any]
-
-
-def reply(respond: Respond, message: blocks.Message) -> None:
-    respond(
-        text=message.text,
-        blocks=message.blocks,
-        response_type="in_channel" if message.in_channel else "ephemeral",
-        replace_original=False,
-    )
-
-
-def reply_failure(respond: Respond, failure: Failure) -> None:
-    reply(respond, blocks.error(failure.message, failure.hint))
 
 
 def deliver(
@@ -57,10 +52,16 @@ def deliver(
     elif isinstance(outcome, KpiCard):
         reply(respond, card_with_chart(rt, outcome, channel_id=channel_id))
     elif isinstance(outcome, DigestReady):
-        rt.digests.handle(outcome, respond=respond)  # drawn and posted off the listener pool
+        service_of(rt).handle(outcome, respond=respond)  # drawn and posted off the listener pool
     else:
         reply(respond, render(outcome))
-        reminders.after_logged(rt, outcome)
+        announce(rt, outcome)
+
+
+def announce(rt: Runtime, outcome: object) -> None:
+    """After the ack: if the use case stored a value, say so to whoever subscribed."""
+    if isinstance(outcome, ValueLogged):
+        rt.events.publish(ValueStored(outcome.kpi_key, outcome.period_key, source="slack"))
 
 
 def render(result: Result) -> blocks.Message:

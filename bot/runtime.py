@@ -12,23 +12,29 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.events import EventBus
 from bot.settings import Settings
 from commands.context import CommandError, Context, Policy, ReminderDefaults
 from core.health import Limits
 from storage import repo
 from storage.db import session_scope
 
-if TYPE_CHECKING:
-    from bot.digests.service import DigestService
-
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# What a feature keeps per process (chart workers, thread pools), made on first use; features
+# register theirs with `provide`, so this module needs to know none of them.
+_FACTORIES: dict[str, Callable[[Runtime], Any]] = {}
+
+
+def provide(name: str, factory: Callable[[Runtime], Any]) -> None:
+    """Register how a feature's per-process service is made (``Runtime.service(name)``)."""
+    _FACTORIES[name] = factory
 
 
 def policy_from(settings: Settings) -> Policy:
@@ -64,7 +70,8 @@ class Runtime:
     engine: Engine
     client: WebClient
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    _digests: DigestService | None = field(default=None, init=False, repr=False, compare=False)
+    events: EventBus = field(default_factory=EventBus, init=False, repr=False, compare=False)
+    _services: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
@@ -75,21 +82,27 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock()
 
-    @property
-    def digests(self) -> DigestService:
-        """Chart workers, pacing and the `/kpi digest` pool, made once on first use."""
+    def service(self, name: str) -> Any:
+        """The feature's per-process service, made once on first use."""
         with self._lock:
-            if self._digests is None:
-                from bot.digests.service import DigestService  # bot.digests builds on this module
+            if name not in self._services:
+                if name not in _FACTORIES:
+                    raise LookupError(f"no service {name!r}: import the feature that provides it")
+                self._services[name] = _FACTORIES[name](self)
+            return self._services[name]
 
-                self._digests = DigestService(self)
-            return self._digests
+    @property
+    def digests(self) -> Any:
+        """Chart workers, pacing and the `/kpi digest` pool (bot.digests.service)."""
+        return self.service("digests")
 
     def close(self) -> None:
-        """Stop what the runtime started on the way (chart workers, digest threads)."""
+        """Stop what the runtime started on the way: the event pump (events still queued are
+        left to the next scheduled run), chart workers and digest threads."""
+        self.events.stop()
         with self._lock:
-            service, self._digests = self._digests, None
-        if service is not None:
+            services, self._services = list(self._services.values()), {}
+        for service in services:
             service.shutdown()
 
     def today_for(self, user_id: str) -> date:

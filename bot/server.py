@@ -30,6 +30,7 @@ def serve(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
         )
     rt = Runtime(settings=settings, engine=engine, client=make_client(settings))
     app = build_app(rt)
+    rt.events.start()  # stored values reach reminders and posted digests as they come
     clock = None
     if scheduler:
         from bot.jobs import scheduler as jobs_scheduler

@@ -9,27 +9,27 @@ over; drawing, uploading and posting happen on that pool, never on Bolt's listen
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import cast
 
 from bot import blocks
-from bot.delivery.engine import worker_name
-from bot.digests.job import DigestConfig, DigestJob, DigestReport
+from bot.delivery.engine import DeliveryEngine, EngineConfig, worker_name
+from bot.digests.job import REFRESH_LEASE, DigestConfig, DigestJob, DigestReport
 from bot.digests.publish import Content, Publisher
+from bot.digests.refresh import refresh, stale_contents
 from bot.digests.render import ChartRenderer
 from bot.digests.slack import DigestSlack, channel_fix
+from bot.events import ValueStored
 from bot.pacing import Pacer
-from bot.replies import reply as _reply
+from bot.respond import Respond
+from bot.respond import reply as _reply
+from bot.runtime import Runtime, provide
 from bot.slack_client import make_client
 from commands.results import DigestReady
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 log = logging.getLogger(__name__)
-Respond = Callable[..., Any]
 
 
 class DigestService:
@@ -62,6 +62,29 @@ class DigestService:
             config=config,
         )
         return job.run(now)
+
+    # --- values stored late ---------------------------------------------------------------------
+
+    def values_stored(self, events: Sequence[ValueStored]) -> int:
+        """Update the posted digests that the stored values change; how many were updated.
+        Another process refreshing digests right now (the lease) covers them instead."""
+        runtime = self.runtime
+        updated = 0
+
+        def update() -> None:
+            nonlocal updated
+            built_at = runtime.now()
+            contents = stale_contents(runtime.engine, runtime.policy, built_at)
+            updated = refresh(self.publisher(), self.inline, contents, built_at=built_at)
+
+        leases = DeliveryEngine(
+            runtime.engine, self.slack.client, config=EngineConfig(), worker=self.worker,
+            clock=runtime.now,
+        )  # fmt: skip
+        lease = max(runtime.settings.delivery_lease, DigestConfig.lease)
+        if leases.under_lease(REFRESH_LEASE, lease, update) and updated:
+            log.info("updated %d posted digests after %d values were stored", updated, len(events))
+        return updated
 
     # --- /kpi digest -----------------------------------------------------------------------------
 
@@ -113,4 +136,20 @@ class DigestService:
 
 def run(runtime: Runtime, now: datetime) -> DigestReport:
     """The job registry's entry point."""
-    return runtime.digests.run(now)
+    return service_of(runtime).run(now)
+
+
+def service_of(runtime: Runtime) -> DigestService:
+    return cast(DigestService, runtime.service("digests"))
+
+
+def subscribe(runtime: Runtime) -> None:
+    """Late values update posted digests, off the request path (bot.events)."""
+
+    def values_stored(events: Sequence[ValueStored]) -> None:
+        service_of(runtime).values_stored(events)
+
+    runtime.events.subscribe(values_stored, later=True)
+
+
+provide("digests", DigestService)

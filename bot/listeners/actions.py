@@ -10,7 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
-from bot.replies import deliver, open_modal, reply
+from bot.replies import deliver, open_modal
+from bot.respond import reply
 from bot.runtime import Failure, Runtime
 from commands import kpis, v2mom
 from commands import log as values

@@ -17,7 +17,8 @@ from bot.listeners.views import done_view
 from bot.reminders import blocks as reminder_blocks
 from bot.reminders import refresh as reminders
 from bot.reminders.timezones import profile_of
-from bot.replies import open_modal, reply
+from bot.replies import open_modal
+from bot.respond import reply
 from bot.runtime import Failure, Runtime
 from commands import reminder_messages
 from commands.context import CommandError, Context

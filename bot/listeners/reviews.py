@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot import blocks, modals
 from bot.home import publish_home
 from bot.listeners.views import done_view
-from bot.replies import reply
+from bot.respond import reply
 from bot.reviews.views import review_modal
 from bot.runtime import Failure, Runtime
 from commands import review_inputs

@@ -8,7 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
-from bot.replies import deliver, reply
+from bot.replies import deliver
+from bot.respond import reply
 from bot.reviews import job as review_jobs
 from bot.runtime import Runtime
 from commands import dispatch

@@ -10,8 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot import blocks, modals
-from bot.reminders import refresh as reminders
-from bot.replies import render
+from bot.replies import announce, render
 from bot.runtime import Failure, Runtime
 from commands import goals, kpis, v2mom
 from commands import log as values
@@ -42,7 +41,7 @@ def register(app: App, rt: Runtime) -> None:
                 )
             else:
                 ack(response_action="update", view=done_view(render(outcome)))
-                reminders.after_logged(rt, outcome)  # after the ack: Slack is not kept waiting
+                announce(rt, outcome)  # after the ack: Slack is not kept waiting
 
     submit("kpi_add", lambda ctx, f, m: kpis.add_kpi(ctx, f, force=bool(f.get("force"))))
     submit("kpi_edit", lambda ctx, f, m: kpis.edit_kpi(ctx, str(m.get("key")), f))

@@ -104,6 +104,7 @@ class LocalStack:
             settings=settings, engine=self.engine, client=make_client(settings), clock=self.now
         )
         self._app = build_app(self.runtime)
+        self.runtime.events.start()  # no scheduler here: stored values reach digests this way
         self.kpibot = ServerThread(build_http_app(self._app, self.engine), host=LOOPBACK).start()
         self.ui.driver = SlackDriver(
             self.slack.workspace, f"{self.kpibot.url}/slack/events", secret

@@ -4,14 +4,14 @@ that asked about it (and the lead's late notice) is updated in place with chat.u
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from slack_sdk.errors import SlackApiError
 
+from bot.events import ValueStored
 from bot.reminders import blocks as reminder_blocks
 from bot.runtime import Runtime
 from commands.reminder_messages import message_for, to_refresh
-from commands.results import ValueLogged
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -33,10 +33,14 @@ def refresh(rt: Runtime, delivery_ids: Iterable[int]) -> None:
             log.warning("could not update reminder %s: %s", delivery_id, exc.response.get("error"))
 
 
-def after_logged(rt: Runtime, outcome: object) -> None:
-    """After any use case: if it logged a value, update the reminders about that period."""
-    if not isinstance(outcome, ValueLogged):
-        return
-    with session_scope(rt.engine) as session:
-        ids = to_refresh(session, outcome.kpi_key, outcome.period_key)
-    refresh(rt, ids)
+def subscribe(rt: Runtime) -> None:
+    """Once a value is stored, update the reminders about that period (at once: the person
+    who answered is looking at the DM)."""
+
+    def values_stored(events: Sequence[ValueStored]) -> None:
+        for event in events:
+            with session_scope(rt.engine) as session:
+                ids = to_refresh(session, event.kpi_key, event.period_key)
+            refresh(rt, ids)
+
+    rt.events.subscribe(values_stored)
