@@ -11,7 +11,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -104,13 +104,6 @@ class Runtime:
             services, self._services = list(self._services.values()), {}
         for service in services:
             service.shutdown()
-
-    def today_for(self, user_id: str) -> date:
-        """Today in the user's timezone when kpibot knows it, else the default timezone."""
-        with session_scope(self.engine) as session:
-            person = repo.get_person(session, user_id)
-            tz = ZoneInfo(person.timezone) if person and person.timezone else self.policy.tz
-        return self.now().astimezone(tz).date()
 
     def execute(self, user_id: str, use_case: Callable[[Context], T]) -> T | Failure:
         """Run `use_case` for `user_id` in one transaction; failures become a Failure."""

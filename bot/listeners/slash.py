@@ -13,7 +13,9 @@ from bot.respond import reply
 from bot.reviews import job as review_jobs
 from bot.runtime import Runtime
 from commands import dispatch
+from commands.context import Context
 from commands.parse import UsageError, parse
+from commands.results import Result
 from commands.review_results import ReviewQueued
 from commands.text import esc
 
@@ -30,13 +32,21 @@ def register(app: App, rt: Runtime) -> None:
 
 def handle_command(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
     user_id, channel_id = body["user_id"], body.get("channel_id")
-    try:
+    text = body.get("text") or ""
+
+    def run(ctx: Context) -> Result | UsageError:
+        """Parse and run in one transaction: "today" is the caller's, read with the rest."""
         try:
-            command = parse(body.get("text") or "", today=rt.today_for(user_id))
+            command = parse(text, today=ctx.today)
         except UsageError as exc:
-            reply(respond, blocks.error(esc(str(exc)), "See `/kpi help` for every command."))
+            return exc
+        return dispatch.run(ctx, command, channel_id=channel_id)
+
+    try:
+        outcome = rt.execute(user_id, run)
+        if isinstance(outcome, UsageError):
+            reply(respond, blocks.error(esc(str(outcome)), "See `/kpi help` for every command."))
             return
-        outcome = rt.execute(user_id, lambda ctx: dispatch.run(ctx, command, channel_id=channel_id))
         deliver(
             rt,
             outcome,

@@ -1,0 +1,41 @@
+"""A `/kpi` command reads the caller once, in one database session (issue 14)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+import bot.runtime
+from storage import repo
+
+from .conftest import ALICE, Harness
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_command_opens_one_session_and_reads_the_person_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions: list[Any] = []
+    people: list[str] = []
+    real_scope, real_person = bot.runtime.session_scope, repo.get_person
+
+    @contextmanager
+    def counted_scope(engine: Any) -> Iterator[Any]:
+        sessions.append(engine)
+        with real_scope(engine) as session:
+            yield session
+
+    def counted_person(session: Any, user_id: str) -> Any:
+        people.append(user_id)
+        return real_person(session, user_id)
+
+    monkeypatch.setattr(bot.runtime, "session_scope", counted_scope)
+    monkeypatch.setattr(repo, "get_person", counted_person)
+    reply = harness.kpi("log pipeline 2.1M", user=ALICE)
+    assert "Logged" in reply.text
+    assert len(sessions) == 1
+    assert people == [ALICE]
