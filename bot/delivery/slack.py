@@ -12,16 +12,14 @@ from __future__ import annotations
 import http.client
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message, context
+from bot.delivery.report import RunReport
 from charts import Chart
-
-if TYPE_CHECKING:
-    from bot.delivery.report import RunReport
 
 log = logging.getLogger(__name__)
 
