@@ -50,7 +50,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 
-from bot.delivery.lease import BatchLease, LeaseLost
+from bot.delivery.lease import BatchLease, LeaseLost, under_lease
 from bot.delivery.report import RunReport
 from bot.delivery.slack import NO_ANSWER, TRANSIENT, SlackCalls, Stop, error_of
 from storage import outbox
@@ -122,16 +122,7 @@ class DeliveryEngine:
 
     def under_lease(self, name: str, ttl: timedelta, step: Callable[[], None]) -> bool:
         """Run ``step`` while holding the named lease; False when another process holds it."""
-        with session_scope(self.engine) as session:
-            held = outbox.acquire_lease(session, name, self.worker, now=self.clock(), ttl=ttl)
-        if not held:
-            return False
-        try:
-            step()
-        finally:
-            with session_scope(self.engine) as session:
-                outbox.release_lease(session, name, self.worker)
-        return True
+        return under_lease(self.engine, name, self.worker, now=self.clock(), ttl=ttl, step=step)
 
     def plan(self, name: str, ttl: timedelta, report: RunReport, step: Callable[[], None]) -> None:
         """Plan under the named lease; a failure is reported, and sending goes ahead."""

@@ -11,6 +11,29 @@ from storage import outbox
 from storage.db import session_scope
 
 
+def under_lease(
+    engine: Engine,
+    name: str,
+    owner: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+    step: Callable[[], None],
+) -> bool:
+    """Run ``step`` holding the named lease (one process at a time plans or refreshes);
+    False, without running it, when another process holds the lease."""
+    with session_scope(engine) as session:
+        held = outbox.acquire_lease(session, name, owner, now=now, ttl=ttl)
+    if not held:
+        return False
+    try:
+        step()
+    finally:
+        with session_scope(engine) as session:
+            outbox.release_lease(session, name, owner)
+    return True
+
+
 class LeaseLost(Exception):
     """Another process took over the batch (this one was too slow): leave it to them."""
 

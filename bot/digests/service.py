@@ -15,7 +15,8 @@ from datetime import datetime
 from typing import cast
 
 from bot import blocks
-from bot.delivery.engine import DeliveryEngine, EngineConfig, worker_name
+from bot.delivery.engine import worker_name
+from bot.delivery.lease import under_lease
 from bot.digests.job import REFRESH_LEASE, DigestConfig, DigestJob, DigestReport
 from bot.digests.publish import Content, Publisher
 from bot.digests.refresh import refresh, stale_contents
@@ -77,12 +78,11 @@ class DigestService:
             contents = stale_contents(runtime.engine, runtime.policy, built_at)
             updated = refresh(self.publisher(), self.inline, contents, built_at=built_at)
 
-        leases = DeliveryEngine(
-            runtime.engine, self.slack.client, config=EngineConfig(), worker=self.worker,
-            clock=runtime.now,
-        )  # fmt: skip
         lease = max(runtime.settings.delivery_lease, DigestConfig.lease)
-        if leases.under_lease(REFRESH_LEASE, lease, update) and updated:
+        held = under_lease(
+            runtime.engine, REFRESH_LEASE, self.worker, now=runtime.now(), ttl=lease, step=update
+        )
+        if held and updated:
             log.info("updated %d posted digests after %d values were stored", updated, len(events))
         return updated
 
