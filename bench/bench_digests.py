@@ -30,6 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine, insert
 from sqlmodel import col, select
 
+from bot.digests import service as _digest_service  # noqa: F401 - provides runtime.digests
 from bot.digests.render import default_workers, render_team
 from bot.runtime import Runtime, policy_from
 from bot.settings import load_settings

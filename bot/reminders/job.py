@@ -5,8 +5,9 @@ One run (`kpibot jobs run reminders`, or every KPIBOT_REMINDER_INTERVAL under `k
 1. Under the planner lease, so one process at a time: refresh cached timezones when someone
    reminded has none or a stale one (users.info for a few people, one users.list sweep for
    many), then commands.reminders.plan in one transaction.
-2. Drain the outbox: claim due reminder and late-notice deliveries in batches with a lease,
-   render each from the database, post it with chat.postMessage to the user ID (no
+2. Drain the outbox through the delivery engine (bot.delivery.engine; :class:`ReminderKind`
+   is this job's part): claim due reminder and late-notice deliveries in batches with a
+   lease, render each from the database, post it with chat.postMessage to the user ID (no
    conversations.open), record the channel and ts. KPIBOT_DELIVERY_WORKERS threads drain in
    parallel, each holding its own leases; further processes simply add senders.
 

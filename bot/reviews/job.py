@@ -7,7 +7,8 @@ One run (`kpibot jobs run reviews [--now ISO]`, every KPIBOT_REMINDER_INTERVAL u
    is due (one outbox delivery each, keyed ``review:{team}:{meeting day}``). The same step
    forgets Events API IDs older than EVENT_MEMORY: with message.channels every channel message
    is an event, and Slack retries an event within hours, never days.
-2. Drain the outbox's ``review`` and ``review_summary`` deliveries, one at a time, in order:
+2. Drain the outbox's ``review`` and ``review_summary`` deliveries through the delivery engine
+   (bot.delivery.engine; :class:`ReviewKind` is this job's part), one at a time, in order:
    a thread is the parent (agenda, open action items, the team chart) and then one reply per
    KPI; a summary goes into the thread and then to the channel. Content is built fresh from
    the database when it is posted.
