@@ -142,7 +142,9 @@ class DeliveryEngine:
             return
         threads = [
             threading.Thread(
-                target=self._sender, args=(kind, f"{self.worker}/{n}", report), name=f"send-{n}"
+                target=self._sender,
+                args=(kind, f"{self.worker}/{n}", report),
+                name=f"kpibot-send-{n}",
             )
             for n in range(workers)
         ]
