@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
@@ -14,7 +15,8 @@ from bot.respond import Respond, reply, reply_failure
 from bot.reviews import views as review_views
 from bot.runtime import Failure, Runtime
 from charts import kpi_chart
-from commands.forms import form_choices
+from commands.context import Context
+from commands.forms import FormChoices, form_choices
 from commands.results import (
     ActionList,
     DigestReady,
@@ -26,11 +28,31 @@ from commands.results import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+FORMS_WITH_CHOICES = frozenset({"goal_add", "kpi_add", "kpi_edit"})  # teams and goals to pick
+
+
+@dataclass(frozen=True)
+class FormToOpen:
+    """A form to open with the choices it offers, read in the use case's own transaction."""
+
+    request: OpenModal
+    choices: FormChoices
+
+
+def with_form_choices(ctx: Context, outcome: T) -> T | FormToOpen:
+    """Inside the use case's transaction: a form that offers teams and goals gets them now,
+    so answering a command takes one session."""
+    if isinstance(outcome, OpenModal) and outcome.modal in FORMS_WITH_CHOICES:
+        return FormToOpen(outcome, form_choices(ctx))
+    return outcome
 
 
 def deliver(
     rt: Runtime,
-    outcome: Result | Failure,
+    outcome: Result | FormToOpen | Failure,
     *,
     user_id: str,
     respond: Respond,
@@ -40,7 +62,7 @@ def deliver(
     """Show `outcome` to the user who asked, whatever kind of result it is."""
     if isinstance(outcome, Failure):
         reply_failure(respond, outcome)
-    elif isinstance(outcome, OpenModal):
+    elif isinstance(outcome, OpenModal | FormToOpen):
         open_modal(
             rt,
             outcome,
@@ -100,7 +122,7 @@ def card_with_chart(rt: Runtime, card: KpiCard, *, channel_id: str | None) -> bl
 
 def open_modal(
     rt: Runtime,
-    request: OpenModal,
+    request: OpenModal | FormToOpen,
     *,
     user_id: str,
     trigger_id: str | None,
@@ -127,8 +149,10 @@ def open_modal(
 
 
 def build_view(
-    rt: Runtime, request: OpenModal, *, user_id: str, channel_id: str | None
+    rt: Runtime, form: OpenModal | FormToOpen, *, user_id: str, channel_id: str | None
 ) -> dict[str, Any] | Failure:
+    request = form.request if isinstance(form, FormToOpen) else form
+    choices: FormChoices | Failure | None = form.choices if isinstance(form, FormToOpen) else None
     if request.modal == "v2mom_edit":
         return modals.v2mom_modal(request.initial, channel=channel_id)
     if request.modal == "log_value":
@@ -136,7 +160,8 @@ def build_view(
         return modals.log_modal(
             i["kpi"], i["name"], i["period"], i["period_label"], channel=channel_id
         )
-    choices = rt.execute(user_id, form_choices)
+    if choices is None:
+        choices = rt.execute(user_id, form_choices)
     if isinstance(choices, Failure):
         return choices
     if request.modal == "goal_add":

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import blocks
-from bot.replies import deliver
+from bot.replies import FormToOpen, deliver, with_form_choices
 from bot.respond import reply
 from bot.reviews import job as review_jobs
 from bot.runtime import Runtime
@@ -34,13 +34,13 @@ def handle_command(rt: Runtime, body: dict[str, Any], respond: Respond) -> None:
     user_id, channel_id = body["user_id"], body.get("channel_id")
     text = body.get("text") or ""
 
-    def run(ctx: Context) -> Result | UsageError:
+    def run(ctx: Context) -> Result | FormToOpen | UsageError:
         """Parse and run in one transaction: "today" is the caller's, read with the rest."""
         try:
             command = parse(text, today=ctx.today)
         except UsageError as exc:
             return exc
-        return dispatch.run(ctx, command, channel_id=channel_id)
+        return with_form_choices(ctx, dispatch.run(ctx, command, channel_id=channel_id))
 
     try:
         outcome = rt.execute(user_id, run)

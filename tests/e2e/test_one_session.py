@@ -11,14 +11,13 @@ import pytest
 import bot.runtime
 from storage import repo
 
-from .conftest import ALICE, Harness
+from .conftest import ALICE, LEAD, Harness
 
 pytestmark = pytest.mark.e2e
 
 
-def test_a_command_opens_one_session_and_reads_the_person_once(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _count(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[str]]:
+    """The sessions the runtime opens and the people it reads, from here on."""
     sessions: list[Any] = []
     people: list[str] = []
     real_scope, real_person = bot.runtime.session_scope, repo.get_person
@@ -35,7 +34,26 @@ def test_a_command_opens_one_session_and_reads_the_person_once(
 
     monkeypatch.setattr(bot.runtime, "session_scope", counted_scope)
     monkeypatch.setattr(repo, "get_person", counted_person)
+    return sessions, people
+
+
+def test_a_command_opens_one_session_and_reads_the_person_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions, people = _count(monkeypatch)
     reply = harness.kpi("log pipeline 2.1M", user=ALICE)
     assert "Logged" in reply.text
     assert len(sessions) == 1
     assert people == [ALICE]
+
+
+def test_a_command_that_opens_a_form_reads_its_choices_in_the_same_session(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions, people = _count(monkeypatch)
+    harness.send("add", user=LEAD)
+    view = harness.wait(lambda: harness.workspace.views_for(LEAD))[-1]
+    assert view.callback_id == "kpi_add"
+    assert "Sales" in str(view.blocks)  # the team choices are there
+    assert len(sessions) == 1
+    assert people == [LEAD]
