@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 from bot.events import EventBus, ValueStored
 
@@ -46,10 +47,10 @@ def test_the_pump_handles_values_as_they_come_and_drain_waits_for_it() -> None:
     started, release = threading.Event(), threading.Event()
     handled: list[ValueStored] = []
 
-    def slow(events: object) -> None:
+    def slow(events: Sequence[ValueStored]) -> None:
         started.set()
         assert release.wait(timeout=10)
-        handled.extend(events)  # type: ignore[call-overload]
+        handled.extend(events)
 
     bus.subscribe(slow, later=True)
     bus.start()

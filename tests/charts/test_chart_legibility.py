@@ -106,4 +106,4 @@ def test_a_kpi_chart_title_is_whole():
 def test_the_team_title_is_whole_beside_its_status_counts():
     title = "Marketing digest · week 48 (23-29 Nov 2026)"
     fig = team_figure([make([1, 2]) for _ in range(5)], title, max_columns=2)
-    assert " ".join(fig._suptitle.get_text().split()) == title
+    assert " ".join(fig.get_suptitle().split()) == title

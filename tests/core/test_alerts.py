@@ -253,7 +253,7 @@ def test_the_same_state_twice_never_alerts_twice(rules, history, repeated):
 @given(any_rules, st.lists(observations, max_size=15))
 def test_every_alert_is_unique(rules, history):
     state = AlertState()
-    keys = []
+    keys: list[str] = []
     for offset, status, value, hits in sorted(history, key=lambda item: item[0]):
         result = step(rules, state, Observation(week(offset), status, value, hits))
         state = result.state

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 import pytest
@@ -24,7 +25,7 @@ FIRST_MONTH = period_containing(Cadence.MONTHLY, date(2026, 1, 1))
 FIRST_WEEK = period_containing(Cadence.WEEKLY, date(2026, 11, 2))  # 2026-W45
 
 
-def months(values: list[float], first: Period = FIRST_MONTH) -> list[tuple[Period, float]]:
+def months(values: Sequence[float], first: Period = FIRST_MONTH) -> list[tuple[Period, float]]:
     history = []
     period = first
     for value in values:
@@ -113,7 +114,9 @@ def test_periods_are_counted_by_position_not_by_calendar():
 def test_window_is_configurable():
     values = [0, 0, 0, 0, 10, 20, 30, 40]
     assert project(months(values), date(2026, 9, 30), window=4).slope == pytest.approx(10)
-    assert project(months(values), date(2026, 9, 30)).slope < 10
+    slope = project(months(values), date(2026, 9, 30)).slope
+    assert slope is not None
+    assert slope < 10
 
 
 @pytest.mark.parametrize(
@@ -127,6 +130,7 @@ def test_window_is_configurable():
 def test_confidence(values, confidence):
     result = project(months(values), date(2026, 9, 30))
     assert result.confidence is confidence
+    assert result.low is not None and result.value is not None and result.high is not None
     assert result.low <= result.value <= result.high
 
 
@@ -162,6 +166,7 @@ def test_one_or_two_outliers_do_not_swing_it(values):
     deadline_x = 11  # Dec 2026 is 4 months after Aug
     truth = clean[0] + 10 * deadline_x
     robust = project(months(values), date(2026, 12, 31)).value
+    assert robust is not None
     assert robust == pytest.approx(truth, rel=0.1)
     assert abs(least_squares_at(values, deadline_x) - truth) > 3 * abs(robust - truth)
 
@@ -182,6 +187,7 @@ def test_increasing_data_never_projects_below_the_last_fitted_value(start, incre
     for _ in range(ahead):
         deadline = period_containing(Cadence.MONTHLY, deadline).next().end
     result = project(history, deadline)
+    assert result.slope is not None and result.value is not None
     assert result.slope >= 0
     fitted = [point.value for point in result.points]
     assert fitted == sorted(fitted)
@@ -294,6 +300,7 @@ def projected(value: float) -> Projection:
 )
 def test_verdicts(value, target, unit, outcome, fraction, sentence):
     verdict = judge(projected(value), target, unit=unit)
+    assert verdict is not None
     assert verdict.outcome is outcome
     assert verdict.hits is (outcome is Outcome.HITS)
     assert verdict.miss_fraction == pytest.approx(fraction)
@@ -316,6 +323,7 @@ def test_end_to_end_sentence_from_history():
     history = months([1.0e6, 1.3e6, 1.6e6, 1.9e6], FIRST_MONTH)
     result = project(history, date(2026, 6, 30), target=4e6)
     verdict = judge(result, Target(Direction.UP, 4e6), unit="USD")
+    assert verdict is not None
     assert verdict.sentence == "projected $2.5M by 30 Jun 2026 — misses $4M by 38 %"
 
 

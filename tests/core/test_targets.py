@@ -178,6 +178,7 @@ def test_ramp_steps_count_periods_like_walking_them(cadence, day, steps):
     ramp = parse_targets(
         {"ramp": {"from": first.key, "start": 0, "to": last.next().key, "end": steps + 1}}, cadence
     ).ramp
+    assert ramp is not None
     assert ramp.steps == steps + 1
     assert ramp.value_for(last) == pytest.approx(steps)
 

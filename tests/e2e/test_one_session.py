@@ -10,6 +10,7 @@ import pytest
 
 import bot.runtime
 from storage import repo
+from storage.db import session_scope
 
 from .conftest import ALICE, LEAD, Harness
 
@@ -20,7 +21,7 @@ def _count(monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[str]]:
     """The sessions the runtime opens and the people it reads, from here on."""
     sessions: list[Any] = []
     people: list[str] = []
-    real_scope, real_person = bot.runtime.session_scope, repo.get_person
+    real_scope, real_person = session_scope, repo.get_person
 
     @contextmanager
     def counted_scope(engine: Any) -> Iterator[Any]:
