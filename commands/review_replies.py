@@ -22,7 +22,7 @@ from typing import Literal
 
 from sqlmodel import Session
 
-from commands.parse import _plain
+from commands.parsing.text import plain as _plain
 from commands.review_inputs import MAX_COMMENT
 from commands.text import clean
 from storage import repo, reviews

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from bot.cli import _parser
 from bot.settings import Settings
-from commands.help import help_text
-from commands.parse import SUBCOMMANDS, USAGE
+from commands.registry import SUBCOMMANDS, USAGE, help_text
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 

@@ -14,7 +14,8 @@ from bot.reviews import job as review_jobs
 from bot.runtime import Runtime
 from commands import dispatch
 from commands.context import Context
-from commands.parse import UsageError, parse
+from commands.parsing import UsageError
+from commands.registry import parse
 from commands.results import Result
 from commands.review_results import ReviewQueued
 from commands.text import esc

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from commands.help import help_text
-from commands.parse import Digest, DigestSchedule, UsageError, parse
+from commands.parsing import Digest, DigestSchedule, UsageError
+from commands.registry import help_text, parse
 
 TODAY = date(2026, 11, 26)
 

@@ -7,19 +7,15 @@ from datetime import date
 
 import pytest
 
-from commands.parse import (
+from commands.parsing import (
     GOAL_FIELDS,
     KPI_FIELDS,
-    SUBCOMMANDS,
-    USAGE,
     Away,
     Back,
-    Command,
     Digest,
     GoalAdd,
     GoalList,
     GoalShow,
-    Help,
     KpiAdd,
     KpiEdit,
     KpiOwner,
@@ -31,8 +27,8 @@ from commands.parse import (
     UsageError,
     V2momEdit,
     V2momShow,
-    parse,
 )
+from commands.registry import SUBCOMMANDS, USAGE, Command, Help, parse
 from core.kinds import Cadence, Direction, Indicator
 
 TODAY = date(2026, 11, 26)

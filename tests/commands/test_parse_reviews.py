@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from commands.parse import Actions, Command, Health, Review, UsageError, parse
+from commands.parsing import Actions, Health, Review, UsageError
+from commands.registry import Command, parse
 
 TODAY = date(2026, 11, 26)
 
