@@ -263,7 +263,11 @@ def value_logged(result: ValueLogged) -> Message:
         )
     else:
         text = f":white_check_mark: Logged *{esc(result.value)}* for *{name}*, {esc(result.period_label)}."
-    blocks = [section(text), context(f"{status_text(result.status)} — {esc(result.reason)}")]
+    status = f"{status_text(result.status)} — {esc(result.reason)}"
+    if result.status_period_label:  # a past period was logged: say whose status this is
+        latest = f"{esc(result.status_value)} for {esc(result.status_period_label)}"
+        status = f"Status now, from the latest value ({latest}): {status}"
+    blocks = [section(text), context(status)]
     if result.note:
         blocks.append(context(f"Note: {esc(result.note)}"))
     return Message(text=text, blocks=blocks)

@@ -267,7 +267,9 @@ def log_modal(
             max_length=20,
             hint="Change it to log a past period.",
         ),
-        text_input("note", "Note (the story behind the number)", multiline=True, max_length=2000),
+        # Slack's own cap, above kpibot's note limit: an over-long note is refused with the
+        # reason (commands.values) instead of the box cutting it silently.
+        text_input("note", "Note (the story behind the number)", multiline=True, max_length=3000),
     ]
     return _modal(
         "log_value", "Log value", blocks, {"kpi": kpi_key, "channel": channel}, submit="Log"

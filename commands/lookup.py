@@ -26,6 +26,17 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
 
 
+def exact_kpi(ctx: Context, ref: str) -> Kpi | None:
+    """The active KPI whose key or whole name is `ref`, or None: no guessing."""
+    kpi = repo.get_kpi(ctx.session, ref.strip().lower())
+    if kpi is not None and kpi.active:
+        return kpi
+    wanted = _norm(ref)
+    pool = repo.list_kpis(ctx.session, repo.KpiFilter(active=True))
+    exact = [k for k in pool if _norm(k.name) == wanted or _norm(k.key) == wanted]
+    return exact[0] if len(exact) == 1 else None
+
+
 def find_kpi(ctx: Context, ref: str, *, include_retired: bool = False) -> Kpi:
     """The KPI `ref` names: its key, its exact name, a unique part of its name, or a close
     match. Raises Ambiguous when several fit, CommandError with suggestions when none does."""

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
 
-from commands import alignment, digest_commands, goals, kpis, people, review_commands, v2mom
-from commands import log as values
+from commands import alignment, digest_commands, goals, kpis, people, review_commands, v2mom, values
 from commands.context import Context
 from commands.parsing import goals as goal_parsing
 from commands.parsing import kpis as kpi_parsing
@@ -42,6 +41,7 @@ from commands.parsing.text import (
 from commands.parsing.tokens import Scanner, try_scan
 from commands.parsing.values import Log, parse_log
 from commands.results import Notice, Result
+from commands.text import MAX_NOTE_CHARS
 
 
 @dataclass(frozen=True)
@@ -306,6 +306,19 @@ INTRO = (
 )
 
 
+_TOO_LONG_ADVICE = {
+    "log": f"Shorten the note: a note may be up to {MAX_NOTE_CHARS:,} characters.",
+    "retire": f"Shorten the reason: it may be up to {MAX_NOTE_CHARS:,} characters.",
+    "add": "Shorten it, or use `/kpi add` with no fields to get a form.",
+    "goal": "Shorten it, or use `/kpi goal add` with no fields to get a form.",
+}
+
+
+def _first_word(text: str) -> str:
+    words = text.split(maxsplit=1)
+    return words[0].lower() if words else ""
+
+
 def help_text(topic: str | None = None) -> str:
     """`/kpi help`: every usage line; `/kpi help TOPIC`: that one."""
     if topic and topic in USAGE:
@@ -333,8 +346,7 @@ def _parse(text: str, today: date) -> Command:
     if len(text) > MAX_COMMAND_CHARS:
         raise UsageError(
             f"That command is too long ({len(text):,} characters; the limit is "
-            f"{MAX_COMMAND_CHARS:,}). Shorten the note, or use `/kpi add` with no fields to "
-            "get a form.",
+            f"{MAX_COMMAND_CHARS:,}). {_TOO_LONG_ADVICE.get(_first_word(text), '')}".rstrip(),
             "help",
         )
     scanner = Scanner(strip_controls(text))

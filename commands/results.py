@@ -116,6 +116,10 @@ class ValueLogged:
     status: Status
     reason: str
     note: str | None
+    # The status is the KPI's, from its latest value. When that is another period's (a past
+    # period was logged), these say which, so the line is not read as this value's status.
+    status_period_label: str | None = None
+    status_value: str | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 
+MAX_NOTE_CHARS = 2000
+"""The longest note or reason, wherever it is typed: a command, a form or a values file."""
+
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 

@@ -38,13 +38,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from commands.text import MAX_NOTE_CHARS
 from core.cadence import Period, PeriodError, parse_period, period_for
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value, unit_conflict
 from storage import repo
 from storage.models import Kpi, Team
 
 HEADER = ("kpi", "period", "value", "note")
-MAX_NOTE = 2000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 _HEADER_TEXT = ",".join(HEADER)
 
@@ -283,8 +283,8 @@ def _check_row(
         value = parsed.number
 
     note = note_text or None
-    if note is not None and len(note) > MAX_NOTE:
-        problems.append(f"{where}: the note is {len(note)} characters; keep it to {MAX_NOTE}")
+    if note is not None and len(note) > MAX_NOTE_CHARS:
+        problems.append(f"{where}: the note is {len(note)} characters; keep it to {MAX_NOTE_CHARS}")
 
     if len(problems) > count or kpi is None or period is None or value is None:
         return None

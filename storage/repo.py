@@ -229,6 +229,14 @@ def log_value(
     return Logged(current, revision)
 
 
+def first_period_start(session: Session, kpi_id: int) -> date | None:
+    """The start of the earliest period the KPI has a value for, or None."""
+    earliest = session.exec(
+        select(func.min(Measurement.period_start)).where(Measurement.kpi_id == kpi_id)
+    ).one()
+    return earliest
+
+
 def get_measurement(session: Session, kpi_id: int, period_key: str) -> Measurement | None:
     query = select(Measurement).where(
         Measurement.kpi_id == kpi_id, Measurement.period_key == period_key

@@ -13,8 +13,7 @@ from bot import blocks
 from bot.replies import deliver, open_modal
 from bot.respond import reply
 from bot.runtime import Failure, Runtime
-from commands import kpis, v2mom
-from commands import log as values
+from commands import kpis, v2mom, values
 from commands.context import CommandError, Context
 from commands.lookup import find_kpi, find_team
 from commands.results import OpenModal, Result

@@ -12,8 +12,7 @@ from slack_bolt import Ack, App
 from bot import blocks, modals
 from bot.replies import announce, render
 from bot.runtime import Failure, Runtime
-from commands import goals, kpis, v2mom
-from commands import log as values
+from commands import goals, kpis, v2mom, values
 from commands.context import CommandError, Context
 from commands.lookup import find_kpi
 from commands.results import Notice, Result

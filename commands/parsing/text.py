@@ -7,8 +7,6 @@ import re
 import unicodedata
 
 MAX_COMMAND_CHARS = 4000
-MAX_NOTE_CHARS = 2000
-"""The longest note or reason, wherever it is typed: a command, a form or a values file."""
 
 
 class UsageError(ValueError):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from commands.parsing.text import (
     MARKUP,
-    MAX_NOTE_CHARS,
     USER,
     UsageError,
     collapse,
@@ -16,6 +15,7 @@ from commands.parsing.text import (
     ref,
     shown,
 )
+from commands.text import MAX_NOTE_CHARS
 
 _DOUBLE_QUOTES = '"“”„‟'
 _SINGLE_QUOTES = "'‘’‚‛"

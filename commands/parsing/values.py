@@ -13,7 +13,10 @@ from commands.parsing.tokens import Scanner, Token, free_text, try_scan
 @dataclass(frozen=True)
 class Log:
     kpi: str  # a key or a name, lowercased
-    value: str  # the value as typed (parse it with core.values.parse_value)
+    # The value as typed (parse it with core.values.parse_value). None when no word after the
+    # KPI looks like a number: then `kpi` is every word typed, and the handler, which knows the
+    # KPIs, tells the name from the mistyped value ("pipeline abc": 'abc' is not a number).
+    value: str | None
     period: str | None = None  # as typed after "for": "2026-W47", "2026-11", "last week", ...
     note: str | None = None
 
@@ -96,6 +99,13 @@ def _take_period(scanner: Scanner) -> str | None:
     return None
 
 
+def _take_word(scanner: Scanner) -> str:
+    """The word where the value belongs after a quoted name, for the handler to refuse."""
+    token = scanner.take()
+    assert token is not None
+    return token.text
+
+
 def parse_log(scanner: Scanner, today: date) -> Log:
     first = scanner.take()
     if first is None:
@@ -110,9 +120,13 @@ def parse_log(scanner: Scanner, today: date) -> Log:
     if not _value_starts(scanner):
         if len(words) == 1 and _is_value(first):
             raise fail(f"`log` needs the KPI before the value, like `{_LOG_EXAMPLE}`.", "log")
-        named = f'"{kpi}"' if first.quoted else kpi
-        raise fail(f"log needs a value: /kpi log {shown(named)} 1.2M [note]", "log")
-    value = _take_value(scanner)
+        after = scanner.peek()
+        if len(words) > 1:  # the words as typed: the last ones may be a mistyped value
+            return Log(collapse(" ".join(words)), None)
+        if after is None:
+            named = f'"{kpi}"' if first.quoted else kpi
+            raise fail(f"log needs a value: /kpi log {shown(named)} 1.2M [note]", "log")
+    value = _take_value(scanner) if _value_starts(scanner) else _take_word(scanner)
     period = _take_period(scanner)
     note = free_text(scanner.raw_rest(), "note", "log")
     return Log(kpi, value, period, note)

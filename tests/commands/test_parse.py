@@ -161,6 +161,19 @@ GOOD: list[tuple[str, str, Command]] = [
     # log
     ("log", "log pipeline 1.2M", Log("pipeline", "1.2M", None, None)),
     ("log-note", "log pipeline 1.2M great week", Log("pipeline", "1.2M", None, "great week")),
+    # No number after the KPI: the handler tells the name from the mistyped value (issue 13).
+    ("log-word-for-value", "log pipeline abc", Log("pipeline abc", None)),
+    ("log-nan-for-value", "log pipeline NaN", Log("pipeline NaN", None)),
+    (
+        "log-missing-value-words",
+        "log qualified pipeline great",
+        Log("qualified pipeline great", None),
+    ),
+    (
+        "log-quoted-name-word-value",
+        'log "qualified pipeline" great 5',
+        Log("qualified pipeline", "great", None, "5"),
+    ),
     (
         "log-period-note",
         "log pipeline 1.2M for 2026-W47 late deals",
@@ -302,8 +315,6 @@ BAD: list[tuple[str, str, str, str]] = [
         "log needs a value: /kpi log pipeline 1.2M [note]",
         "log",
     ),
-    ("log-missing-value-words", "log qualified pipeline great", "log needs a value", "log"),
-    ("log-quoted-name-no-value", 'log "qualified pipeline" great 5', "log needs a value", "log"),
     ("log-nothing", "log", "needs a KPI and a value", "log"),
     ("log-empty-quoted-kpi", 'log "" 5', "needs a KPI key or name", "log"),
     ("show-empty-quotes", "show “”", "needs a KPI key or name", "show"),
@@ -320,6 +331,18 @@ BAD: list[tuple[str, str, str, str]] = [
     ("unbalanced-curly", "add pipeline name:“Qualified pipeline", "never closed", "add"),
     ("unbalanced-single", "log 'qualified pipeline 5", "never closed", "log"),
     ("too-long", "log pipeline 5 " + "x" * 4000, "That command is too long", "help"),
+    (
+        "too-long-log-names-the-note-limit",
+        "log pipeline 5 " + "x" * 4000,
+        "a note may be up to 2,000",
+        "help",
+    ),
+    (
+        "too-long-add-offers-the-form",
+        "add pipeline " + "x" * 4000,
+        "`/kpi add` with no fields",
+        "help",
+    ),
     ("unknown-field", "add pipeline tema:sales", "Did you mean `team:`?", "add"),
     (
         "unknown-goal-field",

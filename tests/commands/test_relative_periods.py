@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from commands.log import relative_day, without_own_unit
+from commands.values import relative_day, without_own_unit
 
 TODAY = date(2026, 11, 26)  # a Thursday
 

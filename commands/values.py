@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 from commands import insight
 from commands.context import CommandError, Context
-from commands.lookup import Ambiguous, find_kpi
+from commands.lookup import Ambiguous, exact_kpi, find_kpi
 from commands.permissions import require_log
 from commands.results import Choose, OpenModal, ValueLogged
-from commands.text import clean, esc
+from commands.text import MAX_NOTE_CHARS, clean, esc
 from core.cadence import Period, PeriodError, parse_period, period_containing, period_for
 from core.values import (
     CURRENCY_SYMBOLS,
@@ -23,8 +23,6 @@ from core.values import (
 )
 from storage import repo
 from storage.models import Kpi
-
-MAX_NOTE = 2000
 
 
 def kpi_timezone(ctx: Context, kpi: Kpi) -> ZoneInfo:
@@ -53,7 +51,31 @@ def resolve_period(ctx: Context, kpi: Kpi, text: str | None) -> Period:
             f"({current.key}) or earlier ones.",
             field="period",
         )
+    _refuse_before_the_kpi(ctx, kpi, period)
     return period
+
+
+BACKFILL_DAYS = 366
+"""How far before a KPI's creation `/kpi log` and the form accept a period. Setting a KPI up
+with last quarter's figures is normal; a period years earlier is nearly always a mistyped year
+(2019 for 2026), so it is refused, not stored silently. Older history goes in with
+`kpibot values import`, which has no such limit."""
+
+
+def _refuse_before_the_kpi(ctx: Context, kpi: Kpi, period: Period) -> None:
+    created = kpi.created_at.date()
+    earliest = period_containing(kpi.cadence, created - timedelta(days=BACKFILL_DAYS)).start
+    if kpi.id is not None:
+        first_value = repo.first_period_start(ctx.session, kpi.id)
+        if first_value is not None:  # history imported from further back may be corrected
+            earliest = min(earliest, first_value)
+    if period.start < earliest:
+        raise CommandError(
+            f"{esc(period.label)} is long before {esc(kpi.name)} was created "
+            f"({created.isoformat()}); values go back to {earliest.isoformat()} at the earliest.",
+            hint="Check the year. Older history goes in with `kpibot values import`.",
+            field="period",
+        )
 
 
 def relative_day(text: str, today: date) -> date | None:
@@ -106,12 +128,15 @@ def open_log_form(ctx: Context, ref: str) -> OpenModal:
 def log_value(
     ctx: Context,
     ref: str,
-    value_text: str,
+    value_text: str | None,
     *,
     period_text: str | None = None,
     note: str | None = None,
     source: str = "slack",
 ) -> ValueLogged | Choose:
+    """`/kpi log`: `value_text` None means no word after the KPI looked like a number."""
+    if value_text is None:
+        ref, value_text = _split_mistyped_value(ctx, ref)
     try:
         kpi = find_kpi(ctx, ref)
     except Ambiguous as many:
@@ -121,7 +146,34 @@ def log_value(
             action="log",
             carry={"value": value_text, "period": period_text, "note": note},
         )
-    return log_to(ctx, kpi, value_text, period_text=period_text, note=note, source=source)
+    try:
+        return log_to(ctx, kpi, value_text, period_text=period_text, note=note, source=source)
+    except CommandError as error:
+        if error.field == "value" and error.hint is None:
+            error.hint = f"The value comes right after the KPI: `{_example(kpi)}`"
+        raise
+
+
+def _split_mistyped_value(ctx: Context, words: str) -> tuple[str, str]:
+    """The KPI the first words name and the word after them, which was meant as the value.
+
+    `/kpi log pipeline abc` should say that 'abc' is not a number, not that "pipeline abc"
+    lacks a value; only the KPIs tell where the name ends, so the longest run of leading words
+    that is exactly a KPI's key or name wins. Raises CommandError when no run is.
+    """
+    parts = words.split()
+    for end in range(len(parts) - 1, 0, -1):
+        kpi = exact_kpi(ctx, " ".join(parts[:end]))
+        if kpi is not None:
+            return kpi.key, parts[end]  # log_to refuses it, saying why
+    raise CommandError(
+        f"log needs a value: `/kpi log {esc(words)} 1.2M [note]`",
+        hint="A value is a number, like 1200, 1.2k, 15% or $1,200.",
+    )
+
+
+def _example(kpi: Kpi) -> str:
+    return f"/kpi log {kpi.key} 1.2M [note]"
 
 
 def log_to(
@@ -141,10 +193,10 @@ def log_to(
     conflict = unit_conflict(parsed, kpi.unit)
     if conflict:
         raise CommandError(esc(conflict), field="value")
-    note = clean(note or "", MAX_NOTE) or None
-    if note and len(note) > MAX_NOTE:
+    note = clean(note or "", MAX_NOTE_CHARS) or None
+    if note and len(note) > MAX_NOTE_CHARS:
         raise CommandError(
-            f"The note is {len(note)} characters; keep it to {MAX_NOTE}.", field="note"
+            f"The note is {len(note):,} characters; keep it to {MAX_NOTE_CHARS:,}.", field="note"
         )
     period = resolve_period(ctx, kpi, period_text)
     logged = repo.log_value(
@@ -174,6 +226,8 @@ def log_to(
             },
         )
     facts = insight.gather(ctx, [kpi])[0]
+    latest = facts.values[-1] if facts.values else None
+    other = latest is not None and latest.period_key != period.key
     return ValueLogged(
         kpi_key=kpi.key,
         kpi_name=kpi.name,
@@ -185,4 +239,8 @@ def log_to(
         status=facts.assessment.status,
         reason=facts.assessment.reason,
         note=note,
+        status_period_label=(
+            insight.period_label(kpi.cadence, latest.period_key) if latest and other else None
+        ),
+        status_value=format_value(latest.value, kpi.unit) if latest and other else None,
     )
