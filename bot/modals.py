@@ -163,7 +163,14 @@ def kpi_modal(
             optional=False,
         ),
         text_input(
-            "target", "Target", initial=values.get("target", ""), max_length=40, placeholder="4M"
+            "target",
+            "Target",
+            initial=values.get("target", ""),
+            max_length=40,
+            placeholder="4M",
+            # Optional only for a band KPI; say so, or "(optional)" reads as never needed.
+            hint="Needed when higher or lower is better; a KPI that stays within a range "
+            "(Stay within a band) sets Band instead.",
         ),
         text_input(
             "baseline",
@@ -323,11 +330,17 @@ def metadata(view: dict[str, Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _as_plain(message: str) -> str:
+    """A use case's mrkdwn message as the plain text Slack shows under an input."""
+    text = message.replace("`", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def field_errors(errors: dict[str, str], view: dict[str, Any]) -> dict[str, str]:
     """Use-case errors mapped onto the modal's input blocks (Slack wants <= 150 chars each)."""
     present = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
     mapped: dict[str, str] = {}
     for field, message in errors.items():
         target = field if field in present else next(iter(sorted(present)), field)
-        mapped[target] = (mapped.get(target, "") + " " + message).strip()[:150]
+        mapped[target] = (mapped.get(target, "") + " " + _as_plain(message)).strip()[:150]
     return mapped

@@ -99,7 +99,10 @@ def check_user(checked: Checked, field_name: str, raw: str | None, *, required: 
     value = (raw or "").strip()
     if not value:
         if required:
-            checked.errors[field_name] = f"{field_name} is required: @-mention the person"
+            # a form's people dropdown or a command's `owner:@person`: "pick" fits both
+            checked.errors[field_name] = (
+                f"{field_name} is required: pick a person (`{field_name}:@alice` in a command)"
+            )
         else:
             checked.values[field_name] = None
     elif not USER_ID.match(value):

@@ -143,7 +143,7 @@ def team_digest(
     if preview:
         blocks.append(
             context(
-                ":eye: Preview: only you can see this. `/kpi digest` posts it in the channel "
+                ":eyes: Preview: only you can see this. `/kpi digest` posts it in the channel "
                 "(team lead or admin)."
             )
         )

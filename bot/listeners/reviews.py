@@ -94,16 +94,39 @@ def _opener(
         item_id = _number(body["actions"][0].get("value"))
         outcome = rt.execute(user_id, lambda ctx: form(ctx, item_id))
         if isinstance(outcome, Failure):
-            reply(respond, blocks.error(outcome.message, outcome.hint))
+            _reply_in_thread(rt, body, respond, blocks.error(outcome.message, outcome.hint))
             return
         try:
             rt.client.views_open(trigger_id=body.get("trigger_id"), view=review_modal(outcome))
         except SlackApiError as exc:
             reason = exc.response.get("error")
             log.warning("views.open failed: %s", reason)
-            reply(respond, blocks.error(f"The form could not be opened ({reason}).", "Try again."))
+            message = blocks.error(f"The form could not be opened ({reason}).", "Try again.")
+            _reply_in_thread(rt, body, respond, message)
 
     return open_form
+
+
+def _reply_in_thread(
+    rt: Runtime, body: dict[str, Any], respond: Respond, message: blocks.Message
+) -> None:
+    """Answer a button in a review thread inside that thread: a response URL posts its
+    ephemeral in the channel, away from the KPI message the person clicked under."""
+    channel = (body.get("channel") or {}).get("id")
+    thread_ts = (body.get("message") or {}).get("thread_ts")
+    if channel and thread_ts:
+        try:
+            rt.client.chat_postEphemeral(
+                channel=channel,
+                user=body["user"]["id"],
+                text=message.text,
+                blocks=message.blocks,
+                thread_ts=thread_ts,
+            )
+            return
+        except SlackApiError as exc:  # e.g. the bot left the channel: answer anyway
+            log.info("could not answer in the thread: %s", exc.response.get("error"))
+    reply(respond, message)
 
 
 def submit(

@@ -26,6 +26,7 @@ const EMOJI = {
   slightly_smiling_face: "🙂", thinking_face: "🤔", raised_hands: "🙌", pray: "🙏",
   muscle: "💪", trophy: "🏆", medal: "🏅", seedling: "🌱", snail: "🐌", turtle: "🐢",
   stopwatch: "⏱️", timer_clock: "⏲️", inbox_tray: "📥", outbox_tray: "📤", email: "📧",
+  fast_forward: "⏩", file_cabinet: "🗄️",
 };
 
 const SAFE_URL = /^(https?:|mailto:)/i;
