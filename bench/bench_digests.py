@@ -35,7 +35,7 @@ from bot.digests.render import default_workers, render_team
 from bot.runtime import Runtime, policy_from
 from bot.settings import load_settings
 from bot.slack_client import make_client
-from commands.digest import build_team_digests
+from commands.digests.digest import build_team_digests
 from core.kinds import Cadence
 from localslack import LocalSlackServer, RateLimitPolicy, Workspace
 from storage import repo

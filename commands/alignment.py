@@ -15,9 +15,9 @@ from sqlmodel import Session
 from commands.context import CommandError, Context, Policy
 from commands.health import HealthReport, health_report
 from commands.lookup import find_team
-from commands.reminders import zone
-from commands.review_plan import relevance_facts
-from commands.review_results import HealthView
+from commands.reminders.planner import zone
+from commands.reviews.plan import relevance_facts
+from commands.reviews.results import HealthView
 from core.health import Rule
 from core.relevance import check, finding
 from storage import repo

@@ -13,11 +13,11 @@ from datetime import date
 from typing import Literal
 
 from commands import insight
-from commands.action_items import OpenActionItem, views
 from commands.context import Context
 from commands.health import periods_missing
-from commands.reminders import zone
-from commands.results import GoalNode, KpiRow
+from commands.reminders.planner import zone
+from commands.results import GoalNode, KpiRow, OpenActionItem
+from commands.reviews.action_items import views
 from core.cadence import period_for
 from storage import repo, reviews
 from storage.models import Goal

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from charts.series import KpiSeries, Point
 from commands.context import Context
-from commands.reminder_rules import reporting_flags
+from commands.reminders.rules import reporting_flags
 from commands.results import GoalNode, KpiRow
 from core.cadence import parse_period
 from core.goals import rollup, tree_order

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
 
-from commands import alignment, digest_commands, goals, kpis, people, review_commands, v2mom, values
+from commands import alignment, goals, kpis, people, v2mom, values
 from commands.context import Context
+from commands.digests import commands as digest_commands
 from commands.parsing import goals as goal_parsing
 from commands.parsing import kpis as kpi_parsing
 from commands.parsing import people as people_parsing
@@ -41,6 +42,7 @@ from commands.parsing.text import (
 from commands.parsing.tokens import Scanner, try_scan
 from commands.parsing.values import Log, parse_log
 from commands.results import Notice, Result
+from commands.reviews import commands as review_commands
 from commands.text import MAX_NOTE_CHARS
 
 

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
 
 from charts.series import KpiSeries
+from core.digest import ActionItem, DigestGoal, MissingValue, StatusCounts
 from core.health import Finding, Severity
 from core.kinds import Status, Trend
-
-if TYPE_CHECKING:
-    from commands.action_items import OpenActionItem
-    from commands.digest import TeamDigest
 
 Tone = Literal["ok", "info", "warn", "error"]
 
@@ -132,6 +131,57 @@ class V2momView:
     obstacles: str | None
     measures: tuple[KpiRow, ...]
     can_edit: bool
+
+
+@dataclass(frozen=True)
+class OpenActionItem:
+    """An open action item, as people see it."""
+
+    id: int
+    text: str  # as typed: escape it before putting it in mrkdwn
+    owner: str  # Slack user ID
+    due: date | None
+    team_key: str | None
+    kpi_key: str | None
+    kpi_name: str | None
+    created_at: datetime
+
+    def overdue(self, today: date) -> bool:
+        return self.due is not None and self.due < today
+
+
+@dataclass(frozen=True)
+class TeamDigest:
+    team_key: str
+    team_name: str
+    channel_id: str | None
+    lead: str | None
+    week_key: str  # the reviewed week, e.g. 2026-W47
+    week_label: str  # "week 47 (16-22 Nov 2026)"
+    moment: datetime  # as of when
+    timezone: str
+    counts: StatusCounts
+    goals: tuple[DigestGoal, ...]
+    missing: tuple[MissingValue, ...]
+    warnings: tuple[str, ...]  # focus and alignment warnings, briefly
+    more_warnings: int
+    # Open action items agreed in the team's reviews (commands.reviews).
+    action_items: tuple[ActionItem, ...]
+    series: tuple[KpiSeries, ...]  # one chart panel per KPI, in the order of the rows
+
+    @property
+    def chart_title(self) -> str:
+        week = self.week_label.split(" (")[0]
+        return f"{self.team_name} · {week}"
+
+    @property
+    def kpi_count(self) -> int:
+        return sum(len(goal.rows) for goal in self.goals)
+
+    def fingerprint(self) -> str:
+        """A hash of everything the digest shows; equal fingerprints render the same."""
+        text = json.dumps(asdict(self), default=str, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from commands.context import Policy
-from commands.digest_facts import DigestFacts
+from commands.digests.facts import DigestFacts
 from core.digest import DigestRow, StatusCounts, count
 from core.digest_time import reviewed_week
 from core.goals import rollup, tree_order

@@ -15,7 +15,9 @@ from sqlmodel import Session, col, select
 from storage.models import DigestPost, Kpi, Measurement, Nudge
 
 _CHUNK = 5000  # IDs per IN (...) list
-SKIPPED = "skipped"  # the nudge state of a period its owner skipped (see commands.reminders)
+SKIPPED = (
+    "skipped"  # the nudge state of a period its owner skipped (see commands.reminders.planner)
+)
 
 
 def start_post(

@@ -26,7 +26,7 @@ from bot.blocks import (
     section,
     status_text,
 )
-from commands.digest import TeamDigest
+from commands.results import TeamDigest
 from commands.rollup import RollupDigest
 from commands.text import esc
 from core.digest import ActionItem, DigestGoal, DigestRow, MissingValue, StatusCounts

@@ -56,7 +56,7 @@ def run_render(args: argparse.Namespace, settings: Any, engine: Any) -> list[Pat
     from bot.digests.publish import Content
     from bot.digests.render import ChartRenderer
     from bot.runtime import policy_from
-    from commands.digest import team_digest
+    from commands.digests.digest import team_digest
     from commands.rollup import build_rollup
     from storage import repo
     from storage.db import session_scope

@@ -3,7 +3,7 @@
 One run (`kpibot jobs run digests`, or every minute under `kpibot serve`):
 
 1. **Plan**, under a named lease: every team whose digest moment has come gets its outbox row
-   (commands.digest_plan), and the company roll-up when KPIBOT_LEADERSHIP_CHANNEL is set.
+   (commands.digests.plan), and the company roll-up when KPIBOT_LEADERSHIP_CHANNEL is set.
 2. **Send**, through the delivery engine (bot.delivery.engine): a few sender threads each
    claim due digests in batches (a lease each), build their content in one transaction per
    batch, hand the charts to the worker processes, and post them paced to Slack's limits as
@@ -41,8 +41,8 @@ from bot.digests.render import ChartRenderer
 from bot.digests.slack import CHANNEL_ERRORS, channel_fix
 from charts import Chart
 from commands.context import Policy
-from commands.digest import build_team_digests, teams_by_key
-from commands.digest_plan import KINDS, ROLLUP_KIND, plan
+from commands.digests.digest import build_team_digests, teams_by_key
+from commands.digests.plan import KINDS, ROLLUP_KIND, plan
 from commands.rollup import build_rollup
 from storage import digests, outbox
 from storage.db import session_scope

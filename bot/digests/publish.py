@@ -32,7 +32,7 @@ from bot.digests import blocks as digest_blocks
 from bot.digests.render import ChartRenderer
 from bot.digests.slack import CHANNEL_ERRORS, DigestSlack, without_image
 from charts import Chart
-from commands.digest import TeamDigest
+from commands.results import TeamDigest
 from commands.rollup import RollupDigest
 from storage import digests
 from storage.db import session_scope

@@ -17,7 +17,7 @@ from bot.digests.publish import Content, Publisher
 from bot.digests.render import ChartRenderer
 from charts import Chart
 from commands.context import Policy
-from commands.digest import build_team_digests
+from commands.digests.digest import build_team_digests
 from commands.rollup import build_rollup
 from storage import digests, repo
 from storage.db import session_scope

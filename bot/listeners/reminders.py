@@ -20,8 +20,8 @@ from bot.reminders.timezones import profile_of
 from bot.replies import open_modal
 from bot.respond import reply
 from bot.runtime import Failure, Runtime
-from commands import reminder_messages
 from commands.context import CommandError, Context
+from commands.reminders import messages as reminder_messages
 from commands.results import Notice, OpenModal
 from commands.timezones import user_changed
 from storage.db import session_scope

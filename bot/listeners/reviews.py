@@ -20,11 +20,11 @@ from bot.listeners.views import done_view
 from bot.respond import reply
 from bot.reviews.views import review_modal
 from bot.runtime import Failure, Runtime
-from commands import review_inputs
-from commands.action_items import mark_done
 from commands.context import CommandError, Context
 from commands.results import Notice
-from commands.review_replies import Captured, capture_reply, remove_reply
+from commands.reviews import inputs as review_inputs
+from commands.reviews.action_items import mark_done
+from commands.reviews.replies import Captured, capture_reply, remove_reply
 from commands.text import esc
 from storage.db import session_scope
 

@@ -17,7 +17,7 @@ from commands.context import Context
 from commands.parsing import UsageError
 from commands.registry import parse
 from commands.results import Result
-from commands.review_results import ReviewQueued
+from commands.reviews.results import ReviewQueued
 from commands.text import esc
 
 log = logging.getLogger(__name__)

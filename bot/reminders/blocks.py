@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from bot.blocks import STATUS_EMOJI, Block, Message, button, context, section
-from commands.reminder_messages import NudgeItem, ReminderMessage, SkipForm
+from commands.reminders.messages import NudgeItem, ReminderMessage, SkipForm
 from commands.text import esc
 
 MAX_ITEMS = 14  # three blocks each stays within Slack's 50 per message

@@ -4,7 +4,7 @@ One run (`kpibot jobs run reminders`, or every KPIBOT_REMINDER_INTERVAL under `k
 
 1. Under the planner lease, so one process at a time: refresh cached timezones when someone
    reminded has none or a stale one (users.info for a few people, one users.list sweep for
-   many), then commands.reminders.plan in one transaction.
+   many), then commands.reminders.planner.plan in one transaction.
 2. Drain the outbox through the delivery engine (bot.delivery.engine; :class:`ReminderKind`
    is this job's part): claim due reminder and late-notice deliveries in batches with a
    lease, render each from the database, post it with chat.postMessage to the user ID (no
@@ -43,8 +43,8 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack_client import make_client
 from commands.context import Policy
-from commands.reminder_messages import ReminderMessage, Row, messages
-from commands.reminders import LATE, REMINDER, PlanSummary, plan
+from commands.reminders.messages import ReminderMessage, Row, messages
+from commands.reminders.planner import LATE, REMINDER, PlanSummary, plan
 from storage.db import session_scope
 from storage.outbox import Claimed
 

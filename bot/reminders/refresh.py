@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.events import ValueStored
 from bot.reminders import blocks as reminder_blocks
 from bot.runtime import Runtime
-from commands.reminder_messages import message_for, to_refresh
+from commands.reminders.messages import message_for, to_refresh
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from bot.blocks import (
     section,
     status_text,
 )
-from commands.action_items import OpenActionItem
-from commands.review_content import ItemView, ParentView, SummaryView
+from commands.results import OpenActionItem
+from commands.reviews.content import ItemView, ParentView, SummaryView
 from commands.text import esc
 from core.relevance import Flag
 

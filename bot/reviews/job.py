@@ -3,7 +3,7 @@
 One run (`kpibot jobs run reviews [--now ISO]`, every KPIBOT_REMINDER_INTERVAL under
 `kpibot serve`, and right after `/kpi review start|close`):
 
-1. Under the ``reviews:plan`` lease: commands.review_plan.plan opens every review whose thread
+1. Under the ``reviews:plan`` lease: commands.reviews.plan.plan opens every review whose thread
    is due (one outbox delivery each, keyed ``review:{team}:{meeting day}``). The same step
    forgets Events API IDs older than EVENT_MEMORY: with message.channels every channel message
    is an event, and Slack retries an event within hours, never days.
@@ -20,7 +20,7 @@ previous holder crashed between posting and recording it): a delivery taken over
 expired lease looks for that one message by the key in its Slack metadata before posting it.
 
 Slack's limits: the team chart goes with the parent and a KPI's own chart only where it pays
-(commands.review_content.wants_chart), so a review costs few uploads. HTTP 429 is waited out
+(commands.reviews.content.wants_chart), so a review costs few uploads. HTTP 429 is waited out
 here (Retry-After), up to ``max_wait``; past that the delivery goes back to the outbox and
 resumes where it stopped. A channel kpibot cannot post in fails the delivery and tells the lead.
 """
@@ -47,8 +47,8 @@ from bot.runtime import Runtime
 from bot.slack_client import make_client
 from charts import kpi_chart, team_chart
 from commands.context import Policy
-from commands.review_content import item_key, item_views, parent_view, summary_view
-from commands.review_plan import PLAN_LEASE, REVIEW, SUMMARY, plan
+from commands.reviews.content import item_key, item_views, parent_view, summary_view
+from commands.reviews.plan import PLAN_LEASE, REVIEW, SUMMARY, plan
 from storage import repo, reviews
 from storage.db import session_scope
 from storage.models import Review, ReviewItem

@@ -10,8 +10,8 @@ from typing import Any
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, header, section
 from bot.modals import date_input, text_input, user_input
 from bot.reviews.blocks import action_line
-from commands.review_inputs import MAX_COMMENT, MAX_REASON, ReviewForm
-from commands.review_results import ActionList, HealthView
+from commands.reviews.inputs import MAX_COMMENT, MAX_REASON, ReviewForm
+from commands.reviews.results import ActionList, HealthView
 from commands.text import esc
 from core.health import Severity
 

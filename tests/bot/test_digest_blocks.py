@@ -13,7 +13,7 @@ from bot.blocks import MAX_BLOCKS, MAX_SECTION, Message
 from bot.digests import blocks as digest_blocks
 from bot.pacing import Pacer
 from bot.settings import SettingsError, load_settings
-from commands.digest import TeamDigest
+from commands.results import TeamDigest
 from commands.rollup import RollupDigest, RollupGoal
 from core.digest import (
     ActionItem,

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.reminders.blocks import MAX_ITEMS, render, skip_modal
-from commands.reminder_messages import NudgeItem, ReminderMessage, SkipForm
+from commands.reminders.messages import NudgeItem, ReminderMessage, SkipForm
 from core.kinds import Status
 
 ITEM = NudgeItem(

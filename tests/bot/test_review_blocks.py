@@ -9,10 +9,10 @@ from bot import blocks
 from bot.replies import render
 from bot.reviews.blocks import sparkline, summary
 from bot.reviews.views import review_modal
-from commands.action_items import OpenActionItem
 from commands.results import ActionList, HealthView
-from commands.review_content import DecisionLine, SummaryView
-from commands.review_inputs import ReviewForm
+from commands.reviews.action_items import OpenActionItem
+from commands.reviews.content import DecisionLine, SummaryView
+from commands.reviews.inputs import ReviewForm
 from core.health import Finding, Rule, Severity
 
 TODAY = date(2026, 12, 1)

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from commands.action_items import (
+from commands.context import CommandError, Context, Policy
+from commands.reviews.action_items import (
     add_action,
     mark_done,
     open_action_items,
     open_action_items_by_team,
 )
-from commands.context import CommandError, Context, Policy
 from storage.models import Kpi, Team
 
 from ..conftest import NOW

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from commands.configfile import ConfigError, apply_config, export_config, parse_config
 from commands.context import Policy
-from commands.reminders import team_settings
+from commands.reminders.planner import team_settings
 from storage import repo
 
 from ..conftest import NOW

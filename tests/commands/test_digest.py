@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, select
 
-from commands.action_items import add_action
 from commands.configfile import apply_config, parse_config
 from commands.context import CommandError, Context, Policy
-from commands.digest import build_team_digests, team_digest
-from commands.digest_commands import digest, schedule
-from commands.digest_plan import plan
+from commands.digests.commands import digest, schedule
+from commands.digests.digest import build_team_digests, team_digest
+from commands.digests.plan import plan
+from commands.reviews.action_items import add_action
 from commands.rollup import UNALIGNED, build_rollup
 from core.kinds import Status
 from storage import outbox, repo

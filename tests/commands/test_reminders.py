@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from commands.context import Policy
-from commands.reminders import plan, reporting_flags, team_settings
+from commands.reminders.planner import plan, reporting_flags, team_settings
 from core.kinds import Cadence
 from storage.models import Delivery, Kpi, Measurement, Nudge, NudgeMessage, Person, Team
 

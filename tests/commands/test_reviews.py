@@ -8,10 +8,10 @@ import pytest
 from sqlmodel import Session, select
 
 from commands.context import CommandError, Context, Policy
-from commands.review_content import item_views, parent_view, summary_view
-from commands.review_inputs import add_comment, add_review_action, decide, decision_form
-from commands.review_plan import agenda_for, close_review, open_review, plan
-from commands.review_replies import Captured, capture_reply, remove_reply
+from commands.reviews.content import item_views, parent_view, summary_view
+from commands.reviews.inputs import add_comment, add_review_action, decide, decision_form
+from commands.reviews.plan import agenda_for, close_review, open_review, plan
+from commands.reviews.replies import Captured, capture_reply, remove_reply
 from storage import outbox, repo, reviews
 from storage.models import AuditEvent, Delivery, Goal, Kpi, Measurement, Review, Team
 

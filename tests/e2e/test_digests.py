@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from commands.digest_plan import plan
+from commands.digests.plan import plan
 from storage import digests, outbox, repo
 from storage.db import session_scope
 from storage.models import Delivery, DigestPost

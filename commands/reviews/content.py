@@ -23,10 +23,10 @@ from sqlmodel import Session
 
 from charts.series import KpiSeries
 from commands import insight
-from commands.action_items import OpenActionItem, open_action_items, views
 from commands.context import Context, Policy
-from commands.results import KpiRow
-from commands.review_plan import KPIBOT, relevance_facts, team_zone
+from commands.results import KpiRow, OpenActionItem
+from commands.reviews.action_items import open_action_items, views
+from commands.reviews.plan import KPIBOT, relevance_facts, team_zone
 from core.kinds import Status, Trend
 from core.relevance import Flag, check
 from core.status import format_date

@@ -34,9 +34,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from commands import reminder_store as store
 from commands.context import Policy
-from commands.reminder_rules import (
+from commands.reminders import store
+from commands.reminders.rules import (
     ANSWERED,
     AWAY,
     CLOSED,
@@ -56,7 +56,7 @@ from commands.reminder_rules import (
     team_settings,
     zone,
 )
-from commands.reminder_store import KpiRow, NudgeRow
+from commands.reminders.store import KpiRow, NudgeRow
 from core.cadence import Period, local_datetime, period_for
 from core.kinds import Cadence
 from core.schedule import Catch, ReminderRules, WorkingTime, catch_up, first_reminder, next_step

@@ -8,8 +8,8 @@ else the team whose channel this is, else the one team the caller leads.
 from __future__ import annotations
 
 from commands.context import CommandError, Context
-from commands.digest import team_digest
-from commands.digest_facts import zone
+from commands.digests.digest import team_digest
+from commands.digests.facts import zone
 from commands.lookup import find_team
 from commands.permissions import can_manage, require_manage
 from commands.results import DigestReady, Notice

@@ -23,7 +23,7 @@ from typing import Literal
 from sqlmodel import Session
 
 from commands.parsing.text import plain as _plain
-from commands.review_inputs import MAX_COMMENT
+from commands.reviews.inputs import MAX_COMMENT
 from commands.text import clean
 from storage import repo, reviews
 from storage.models import Kpi, Review, ReviewComment

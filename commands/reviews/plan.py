@@ -24,7 +24,7 @@ from sqlmodel import Session
 from commands import insight
 from commands.context import Context, Policy
 from commands.health import periods_missing
-from commands.reminders import zone
+from commands.reminders.planner import zone
 from core.kinds import Status
 from core.relevance import KpiRelevance, RelevanceCheck, agenda, check
 from core.review_cadence import (

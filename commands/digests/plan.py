@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from commands.context import Policy
-from commands.digest_facts import zone
+from commands.digests.facts import zone
 from core.digest_time import DEFAULT_DIGEST_TIME, digest_time_of, due_moment, reviewed_week
 from storage import outbox, repo
 

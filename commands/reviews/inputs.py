@@ -13,10 +13,10 @@ from datetime import date
 from typing import Any, Literal
 
 from commands import insight, kpis
-from commands.action_items import add_action
 from commands.context import CommandError, Context
 from commands.fields import Checked, _check_band
 from commands.permissions import require_manage
+from commands.reviews.action_items import add_action
 from commands.text import clean, esc
 from core.kinds import Direction
 from core.status import Target, validate_target

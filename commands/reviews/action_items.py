@@ -7,35 +7,18 @@ plain data; digests and the next review show them until they are done.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel import Session
 
 from commands.context import CommandError, Context
 from commands.permissions import can_manage
+from commands.results import OpenActionItem
 from commands.text import esc
 from storage import repo, reviews
 from storage.models import ActionItem, Kpi, Team
 
 MAX_TEXT = 500
-
-
-@dataclass(frozen=True)
-class OpenActionItem:
-    """An open action item, as people see it."""
-
-    id: int
-    text: str  # as typed: escape it before putting it in mrkdwn
-    owner: str  # Slack user ID
-    due: date | None
-    team_key: str | None
-    kpi_key: str | None
-    kpi_name: str | None
-    created_at: datetime
-
-    def overdue(self, today: date) -> bool:
-        return self.due is not None and self.due < today
 
 
 def open_action_items(session: Session, team_id: int) -> list[OpenActionItem]:

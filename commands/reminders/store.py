@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Executable, Table, bindparam, func, insert, select, update
 from sqlmodel import Session
 
-from commands.reminder_rules import AWAY, OPEN, WAITING
+from commands.reminders.rules import AWAY, OPEN, WAITING
 from core.kinds import Cadence
 from storage import outbox
 from storage.models import Kpi, Nudge, NudgeMessage, UTCDateTime

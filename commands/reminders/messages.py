@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from commands import insight
 from commands.context import CommandError, Context, Policy
 from commands.permissions import require_log
-from commands.reminder_rules import (
+from commands.reminders.rules import (
     ANSWERED,
     AWAY,
     CLOSED,

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from commands.action_items import mark_done, views
 from commands.context import CommandError, Context
 from commands.lookup import find_team
 from commands.permissions import require_manage
 from commands.results import Notice
-from commands.review_content import meeting_label
-from commands.review_plan import (
+from commands.reviews.action_items import mark_done, views
+from commands.reviews.content import meeting_label
+from commands.reviews.plan import (
     close_review,
     open_review,
     team_cadence,
     team_lead,
     team_zone,
 )
-from commands.review_results import ActionList, ReviewQueued
+from commands.reviews.results import ActionList, ReviewQueued
 from commands.text import esc
 from core.review_cadence import (
     MAX_LEAD,

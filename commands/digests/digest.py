@@ -8,26 +8,20 @@ posted digest tells by :meth:`TeamDigest.fingerprint` whether a late value chang
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from charts.series import KpiSeries
 from commands.context import Policy
-from commands.digest_facts import DigestFacts, KpiDigestFacts, zone
+from commands.digests.facts import DigestFacts, KpiDigestFacts, zone
 from commands.health import findings_by_team
-from commands.reviews import OpenActionItem, open_action_items_by_team
+from commands.results import OpenActionItem, TeamDigest
+from commands.reviews import open_action_items_by_team
 from core.digest import (
     ActionItem,
-    DigestGoal,
-    MissingValue,
-    StatusCounts,
     count,
     group_by_goal,
 )
@@ -38,40 +32,6 @@ from storage.models import Team
 
 MAX_WARNINGS = 3  # shown in full; the rest are counted
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
-
-
-@dataclass(frozen=True)
-class TeamDigest:
-    team_key: str
-    team_name: str
-    channel_id: str | None
-    lead: str | None
-    week_key: str  # the reviewed week, e.g. 2026-W47
-    week_label: str  # "week 47 (16-22 Nov 2026)"
-    moment: datetime  # as of when
-    timezone: str
-    counts: StatusCounts
-    goals: tuple[DigestGoal, ...]
-    missing: tuple[MissingValue, ...]
-    warnings: tuple[str, ...]  # focus and alignment warnings, briefly
-    more_warnings: int
-    # Open action items agreed in the team's reviews (commands.reviews).
-    action_items: tuple[ActionItem, ...]
-    series: tuple[KpiSeries, ...]  # one chart panel per KPI, in the order of the rows
-
-    @property
-    def chart_title(self) -> str:
-        week = self.week_label.split(" (")[0]
-        return f"{self.team_name} · {week}"
-
-    @property
-    def kpi_count(self) -> int:
-        return sum(len(goal.rows) for goal in self.goals)
-
-    def fingerprint(self) -> str:
-        """A hash of everything the digest shows; equal fingerprints render the same."""
-        text = json.dumps(asdict(self), default=str, sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()
 
 
 def build_team_digests(

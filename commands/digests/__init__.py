@@ -1,0 +1,1 @@
+"""The weekly team digest: what it says, when it is due, and `/kpi digest`."""

@@ -1,0 +1,1 @@
+"""Reminders to KPI owners: planning them, their rows, what their messages say."""
