@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from charts.series import KpiSeries, Point
 from commands.context import Context
-from commands.reminders.rules import reporting_flags
 from commands.results import GoalNode, KpiRow
 from core.cadence import parse_period
 from core.goals import rollup, tree_order
@@ -20,6 +19,7 @@ from core.status import Assessment, Target, assess, pace_at, trend
 from core.values import decimals_of, format_value
 from storage import repo
 from storage.models import Goal, Kpi, Measurement, Team
+from storage.reminders import reporting_flags
 
 HISTORY_PERIODS = 12
 _DAYS_PER_PERIOD = {

@@ -13,11 +13,9 @@ from sqlalchemy import and_, exists
 from sqlmodel import Session, col, select
 
 from storage.models import DigestPost, Kpi, Measurement, Nudge
+from storage.reminders import SKIPPED
 
 _CHUNK = 5000  # IDs per IN (...) list
-SKIPPED = (
-    "skipped"  # the nudge state of a period its owner skipped (see commands.reminders.planner)
-)
 
 
 def start_post(

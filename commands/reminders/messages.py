@@ -13,20 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from commands import insight
 from commands.context import CommandError, Context, Policy
 from commands.permissions import require_log
 from commands.reminders.rules import (
-    ANSWERED,
-    AWAY,
-    CLOSED,
-    LATE,
-    LATE_STATE,
-    OPEN,
-    REMINDER,
-    SKIPPED,
     person_zone,
     team_settings,
 )
@@ -36,8 +28,16 @@ from core.cadence import parse_period
 from core.kinds import Status
 from core.schedule import Snooze, snooze_until
 from core.values import format_value
-from storage import repo
-from storage.models import Delivery, Kpi, Measurement, Nudge, NudgeMessage
+from storage import reminders, repo
+from storage.models import Delivery, Kpi, Nudge
+from storage.reminders import (
+    ANSWERED,
+    CLOSED,
+    LATE,
+    LATE_STATE,
+    REMINDER,
+    SKIPPED,
+)
 
 MAX_REASON = 500
 ItemState = Literal["open", "logged", "skipped", "closed"]
@@ -104,17 +104,12 @@ def messages(
     nothing left to say is None (the caller cancels it).
     """
     nudge_ids = {n for row in rows for n in row.payload.get("nudges", [])}
-    nudges = {n.id: n for n in _by_ids(session, Nudge, nudge_ids)}
-    kpis = {k.id: k for k in _by_ids(session, Kpi, {n.kpi_id for n in nudges.values()})}
+    nudges = {n.id: n for n in reminders.nudges_with_ids(session, nudge_ids)}
+    kpis = {k.id: k for k in reminders.kpis_with_ids(session, {n.kpi_id for n in nudges.values()})}
     ctx = Context(session=session, actor="kpibot", now=now, policy=policy)
     facts = {f.kpi.id: f for f in insight.gather(ctx, list(kpis.values()))}
-    logged = _logged_values(session, {(n.kpi_id, n.period_key) for n in nudges.values()})
-    attempts = {
-        (m.nudge_id, m.delivery_id): m.attempt
-        for m in session.exec(
-            select(NudgeMessage).where(col(NudgeMessage.delivery_id).in_([r.id for r in rows]))
-        )
-    }
+    logged = reminders.logged_values(session, {(n.kpi_id, n.period_key) for n in nudges.values()})
+    attempts = reminders.message_attempts(session, [r.id for r in rows])
     out: dict[int, ReminderMessage | None] = {}
     for row in rows:
         items = []
@@ -181,20 +176,7 @@ def to_refresh(session: Session, kpi_key: str, period_key: str) -> list[int]:
     kpi = repo.get_kpi(session, kpi_key)
     if kpi is None or kpi.id is None:
         return []
-    nudge = session.exec(
-        select(Nudge).where(Nudge.kpi_id == kpi.id, Nudge.period_key == period_key)
-    ).first()
-    if nudge is None or nudge.id is None:
-        return []
-    ids = set(
-        session.exec(select(NudgeMessage.delivery_id).where(NudgeMessage.nudge_id == nudge.id))
-    )
-    if nudge.lead_delivery_id is not None:
-        ids.add(nudge.lead_delivery_id)
-    sent = session.exec(
-        select(Delivery.id).where(col(Delivery.id).in_(ids), Delivery.status == "sent")
-    )
-    return sorted(i for i in sent if i is not None)
+    return reminders.sent_messages_about(session, kpi.id, period_key)
 
 
 # --- the buttons ---------------------------------------------------------------------------------
@@ -280,11 +262,7 @@ def snooze(ctx: Context, delivery_id: int, choice: str) -> Answered:
         raise CommandError("That reminder is no longer available.")
     if delivery.recipient != ctx.actor:
         raise CommandError("Only the person this reminder was sent to can snooze it.")
-    linked = ctx.session.exec(
-        select(Nudge)
-        .join(NudgeMessage, col(NudgeMessage.nudge_id) == col(Nudge.id))
-        .where(NudgeMessage.delivery_id == delivery_id, col(Nudge.state).in_([OPEN, AWAY]))
-    ).all()
+    linked = reminders.waiting_nudges_in(ctx.session, delivery_id)
     if not linked:
         return Answered("Nothing left to snooze: every KPI here is answered.", (delivery_id,))
     person = repo.get_person(ctx.session, ctx.actor)
@@ -338,22 +316,6 @@ def _still_open(ctx: Context, nudge: Nudge, kpi: Kpi) -> None:
         raise CommandError(
             f"{esc(kpi.name)} already has {esc(shown)} for {label}: nothing to skip."
         )
-
-
-def _logged_values(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], float]:
-    if not pairs:
-        return {}
-    query = select(Measurement.kpi_id, Measurement.period_key, Measurement.value).where(
-        col(Measurement.kpi_id).in_({k for k, _ in pairs}),
-        col(Measurement.period_key).in_({p for _, p in pairs}),
-    )
-    return {(k, p): v for k, p, v in session.exec(query) if (k, p) in pairs}
-
-
-def _by_ids(session: Session, model: Any, ids: set[int]) -> list[Any]:
-    if not ids:
-        return []
-    return list(session.exec(select(model).where(col(model.id).in_(ids))))
 
 
 def _utc(moment: datetime) -> datetime:

@@ -35,8 +35,14 @@ from typing import Any
 from sqlmodel import Session
 
 from commands.context import Policy
-from commands.reminders import store
-from commands.reminders.rules import (
+from commands.reminders.rules import TeamSettings, is_away, person_zone, team_settings, zone
+from core.cadence import Period, local_datetime, period_for
+from core.kinds import Cadence
+from core.schedule import Catch, ReminderRules, WorkingTime, catch_up, first_reminder, next_step
+from storage import outbox, repo
+from storage import reminders as store
+from storage.models import Person
+from storage.reminders import (
     ANSWERED,
     AWAY,
     CLOSED,
@@ -47,21 +53,12 @@ from commands.reminders.rules import (
     REMINDER,
     SKIPPED,
     WAITING,
-    TeamSettings,
+    KpiRow,
+    NudgeRow,
     existing_nudges,
-    is_away,
     logged_periods,
-    person_zone,
     reporting_flags,
-    team_settings,
-    zone,
 )
-from commands.reminders.store import KpiRow, NudgeRow
-from core.cadence import Period, local_datetime, period_for
-from core.kinds import Cadence
-from core.schedule import Catch, ReminderRules, WorkingTime, catch_up, first_reminder, next_step
-from storage import outbox, repo
-from storage.models import Person
 
 __all__ = [  # the planner, and the rules it plans with (re-exported for callers)
     "ANSWERED",

@@ -3,24 +3,13 @@ counts, who is away, which periods already have a value, and which KPIs are over
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, col, select
-
 from commands.context import Policy
 from core.schedule import ReminderRules, WorkingTime
-from storage.models import Measurement, Nudge, Person, Team
-
-# Delivery kinds (storage.outbox) and nudge states (storage.models.Nudge).
-REMINDER, LATE = "reminder", "late"
-OPEN, AWAY, ANSWERED, SKIPPED, LATE_STATE, MISSED, CLOSED = (
-    "open", "away", "answered", "skipped", "late", "missed", "closed",
-)  # fmt: skip
-WAITING = (OPEN, AWAY)
-CHUNK = 5000  # IDs per IN (...) list
+from storage.models import Person, Team
 
 
 @dataclass(frozen=True)
@@ -72,50 +61,3 @@ def person_zone(person: Person | None, team: TeamSettings) -> ZoneInfo:
 
 def is_away(person: Person | None, now: datetime, tz: ZoneInfo) -> bool:
     return bool(person and person.away_until and person.away_until >= now.astimezone(tz).date())
-
-
-def logged_periods(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (KPI, period) pairs have a value, in few queries."""
-    wanted = set(pairs)
-    found: set[tuple[int, str]] = set()
-    kpi_ids = sorted({k for k, _ in wanted})
-    keys = {p for _, p in wanted}
-    for chunk in range(0, len(kpi_ids), CHUNK):
-        query = select(Measurement.kpi_id, Measurement.period_key).where(
-            col(Measurement.kpi_id).in_(kpi_ids[chunk : chunk + CHUNK]),
-            col(Measurement.period_key).in_(keys),
-        )
-        found.update((k, p) for k, p in session.exec(query))
-    return found & wanted
-
-
-def existing_nudges(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (KPI, period) pairs already have a nudge, in few queries."""
-    wanted = set(pairs)
-    found: set[tuple[int, str]] = set()
-    kpi_ids = sorted({k for k, _ in wanted})
-    keys = {p for _, p in wanted}
-    for chunk in range(0, len(kpi_ids), CHUNK):
-        query = select(Nudge.kpi_id, Nudge.period_key).where(
-            col(Nudge.kpi_id).in_(kpi_ids[chunk : chunk + CHUNK]), col(Nudge.period_key).in_(keys)
-        )
-        found.update((k, p) for k, p in session.exec(query))
-    return found & wanted
-
-
-def reporting_flags(session: Session, kpi_ids: Sequence[int]) -> dict[int, str]:
-    """KPIs whose value is overdue: "late", or "owner away" when the owner is away (so the
-    KPI is not late). A value logged since clears the flag."""
-    if not kpi_ids:
-        return {}
-    rows = session.exec(
-        select(Nudge.kpi_id, Nudge.period_key, Nudge.state).where(
-            col(Nudge.kpi_id).in_(list(kpi_ids)), col(Nudge.state).in_([LATE_STATE, AWAY])
-        )
-    ).all()
-    answered = logged_periods(session, [(k, p) for k, p, _ in rows])
-    flags: dict[int, str] = {}
-    for kpi_id, period_key, state in rows:
-        if (kpi_id, period_key) not in answered and flags.get(kpi_id) != "late":
-            flags[kpi_id] = "late" if state == LATE_STATE else "owner away"
-    return flags
