@@ -93,6 +93,27 @@ def find_team(ctx: Context, key: str) -> Team:
     raise CommandError(f"No team has the key `{esc(key)}`.", hint=hint)
 
 
+def resolve_team(
+    ctx: Context, key: str | None, channel_id: str | None, *, example: str, what: str = "team"
+) -> Team:
+    """The team a team command is about: the one named, else the channel's, else the only
+    team the caller leads. `example` shows how to name one when none of those is clear."""
+    if key:
+        return find_team(ctx, key)
+    if channel_id:
+        team = repo.team_for_channel(ctx.session, channel_id)
+        if team is not None:
+            return team
+    led = repo.teams_led_by(ctx.session, ctx.actor)
+    if len(led) == 1:
+        return led[0]
+    raise CommandError(
+        f"Which {what}? This channel belongs to no team"
+        + (", and you lead several." if led else "."),
+        hint=f"Name it: `{example}`.",
+    )
+
+
 def _close(key: str, keys: list[str]) -> str:
     """Up to three keys close to `key`, as "`a`, `b`", or "" when none is."""
     close = difflib.get_close_matches(key.strip().lower(), keys, n=3, cutoff=0.6)

@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 from commands import alignment, goals, kpis, people, v2mom, values
 from commands.context import Context
 from commands.digests import commands as digest_commands
+from commands.lookup import resolve_team
 from commands.parsing import goals as goal_parsing
 from commands.parsing import kpis as kpi_parsing
 from commands.parsing import people as people_parsing
@@ -116,7 +117,7 @@ def _goal(ctx: Context, command: GoalCommand, channel_id: str | None) -> Result:
 
 
 def _v2mom(ctx: Context, command: V2momShow | V2momEdit, channel_id: str | None) -> Result:
-    team = v2mom.resolve_team(ctx, command.team, channel_id)
+    team = resolve_team(ctx, command.team, channel_id, example="/kpi v2mom sales")
     return v2mom.open_edit(ctx, team) if isinstance(command, V2momEdit) else v2mom.show(ctx, team)
 
 

@@ -17,21 +17,6 @@ from storage.models import Team, V2Mom
 PARTS = ("vision", "values", "methods", "obstacles")
 
 
-def resolve_team(ctx: Context, key: str | None, channel_id: str | None) -> Team:
-    if key:
-        return find_team(ctx, key)
-    if channel_id:
-        team = repo.team_for_channel(ctx.session, channel_id)
-        if team is not None:
-            return team
-    led = repo.teams_led_by(ctx.session, ctx.actor)
-    if len(led) == 1:
-        return led[0]
-    raise CommandError(
-        "Which team? This channel belongs to no team.", hint="Name it: `/kpi v2mom sales`."
-    )
-
-
 def show(ctx: Context, team: Team) -> V2momView:
     assert team.id is not None
     doc = repo.get_v2mom(ctx.session, team.id)

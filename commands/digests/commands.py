@@ -10,7 +10,7 @@ from __future__ import annotations
 from commands.context import CommandError, Context
 from commands.digests.digest import team_digest
 from commands.digests.facts import zone
-from commands.lookup import find_team
+from commands.lookup import resolve_team
 from commands.permissions import can_manage, require_manage
 from commands.results import DigestReady, Notice
 from commands.text import esc
@@ -22,28 +22,12 @@ from core.digest_time import (
 )
 from core.status import format_date
 from storage import repo
-from storage.models import Team
 
-
-def resolve_team(ctx: Context, key: str | None, channel_id: str | None) -> Team:
-    if key:
-        return find_team(ctx, key)
-    if channel_id:
-        team = repo.team_for_channel(ctx.session, channel_id)
-        if team is not None:
-            return team
-    led = repo.teams_led_by(ctx.session, ctx.actor)
-    if len(led) == 1:
-        return led[0]
-    raise CommandError(
-        "Which team's digest? This channel belongs to no team"
-        + (", and you lead several." if led else "."),
-        hint="Name it: `/kpi digest preview team:sales`.",
-    )
+_EXAMPLE = "/kpi digest preview team:sales"
 
 
 def digest(ctx: Context, key: str | None, channel_id: str | None, *, preview: bool) -> DigestReady:
-    team = resolve_team(ctx, key, channel_id)
+    team = resolve_team(ctx, key, channel_id, example=_EXAMPLE, what="team's digest")
     assert team.id is not None
     if not preview:
         if not can_manage(ctx, team):
@@ -61,7 +45,7 @@ def digest(ctx: Context, key: str | None, channel_id: str | None, *, preview: bo
 
 def schedule(ctx: Context, key: str | None, channel_id: str | None, when: str | None) -> Notice:
     """Show (``when`` None), set, or reset (``default``) a team's digest time."""
-    team = resolve_team(ctx, key, channel_id)
+    team = resolve_team(ctx, key, channel_id, example=_EXAMPLE, what="team's digest")
     tz = zone(team, ctx.policy)
     current = digest_time_of(team.digest_weekday, team.digest_time)
     if when is None:

@@ -8,6 +8,7 @@ from datetime import date
 
 from commands.parsing.text import collapse, fail, plain, ref, shown
 from commands.parsing.tokens import Scanner, Token, free_text, try_scan
+from core.values import CURRENCY_SYMBOLS
 
 
 @dataclass(frozen=True)
@@ -21,10 +22,12 @@ class Log:
     note: str | None = None
 
 
+# The currencies core.values reads: one list, so a new one is a value everywhere.
+_CURRENCY_CODES = tuple(CURRENCY_SYMBOLS)
+_SYMBOLS = re.escape("".join(CURRENCY_SYMBOLS.values()))
 # A value starts with a digit, or with signs, currency symbols, "(" or "." then a digit.
-_VALUE = re.compile(r"[+\-−±$€£¥(.]*\d")
-_CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY")
-_SMALL_NUMBER = re.compile(r"[+\-−(]?[$€£¥]?\d{1,3}")
+_VALUE = re.compile(rf"[+\-−±{_SYMBOLS}(.]*\d")
+_SMALL_NUMBER = re.compile(rf"[+\-−(]?[{_SYMBOLS}]?\d{{1,3}}")
 _THOUSANDS_GROUP = re.compile(r"\d{3}(?:\.\d+)?")
 _FOR = re.compile(r"\s*for(?=\s|$)", re.IGNORECASE)
 _RELATIVE_PERIODS = ("today", "yesterday")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from commands.context import CommandError, Context
-from commands.lookup import find_team
+from commands.lookup import find_team, resolve_team
 from commands.permissions import require_manage
 from commands.results import Notice
 from commands.reviews.action_items import mark_done, views
@@ -37,21 +37,6 @@ from storage.models import Team
 OFF_WORDS = ("off", "none", "stop")
 
 
-def resolve_team(ctx: Context, key: str | None, channel_id: str | None, example: str) -> Team:
-    if key:
-        return find_team(ctx, key)
-    if channel_id:
-        team = repo.team_for_channel(ctx.session, channel_id)
-        if team is not None:
-            return team
-    led = repo.teams_led_by(ctx.session, ctx.actor)
-    if len(led) == 1:
-        return led[0]
-    raise CommandError(
-        "Which team? This channel belongs to no team.", hint=f"Name it: `{example}`."
-    )
-
-
 def review(
     ctx: Context,
     action: str,
@@ -65,9 +50,11 @@ def review(
         words = (rhythm or "").split()
         if team_key is None and words and repo.get_team(ctx.session, words[0].lower()):
             team_key, words = words[0].lower(), words[1:]  # `review schedule sales tue 10:00`
-        team = resolve_team(ctx, team_key, channel_id, "/kpi review schedule sales tue 10:00")
+        team = resolve_team(
+            ctx, team_key, channel_id, example="/kpi review schedule sales tue 10:00"
+        )
         return schedule(ctx, team, " ".join(words), lead_hours)
-    team = resolve_team(ctx, team_key, channel_id, f"/kpi review {action} sales")
+    team = resolve_team(ctx, team_key, channel_id, example=f"/kpi review {action} sales")
     if action == "start":
         return start(ctx, team)
     if action == "close":
