@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import ids
 from commands.results import (
     Choose,
     GoalCard,
@@ -188,7 +189,7 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
         blocks.append(
             {
                 "type": "actions",
-                "elements": [button("Log value", "log_open", row.key, style="primary")],
+                "elements": [button("Log value", ids.LOG_OPEN, row.key, style="primary")],
             }
         )
     text = f"{row.name}: {row.latest or 'no value yet'} ({row.status.label})"
@@ -243,7 +244,7 @@ def goal_card(result: GoalCard) -> Message:
 def choose(result: Choose) -> Message:
     payload = {"action": result.action, **result.carry}
     options = [
-        button(label, f"choose_kpi_{i}", json.dumps({**payload, "kpi": key}))
+        button(label, f"{ids.CHOOSE_KPI_PREFIX}{i}", json.dumps({**payload, "kpi": key}))
         for i, (key, label) in enumerate(result.options[:5])
     ]
     return Message(
@@ -288,6 +289,9 @@ def v2mom(result: V2momView) -> Message:
     blocks.append(section(f"*Measures*\n{measures}"))
     if result.can_edit:
         blocks.append(
-            {"type": "actions", "elements": [button("Edit V2MOM", "v2mom_edit", result.team_key)]}
+            {
+                "type": "actions",
+                "elements": [button("Edit V2MOM", ids.V2MOM_EDIT_OPEN, result.team_key)],
+            }
         )
     return Message(text=f"V2MOM of {team}", blocks=blocks)

@@ -3,7 +3,7 @@ something there, never for everybody at once."""
 
 from __future__ import annotations
 
-from bot import blocks
+from bot import blocks, ids
 from bot.blocks import Block, button, context, header, section
 from bot.reviews.blocks import action_line
 from bot.runtime import Failure, Runtime
@@ -34,7 +34,7 @@ def _kpi(entry: HomeKpi) -> Block:
         blocks.kpi_line(entry.row) + f"\n    {DUE_EMOJI[entry.state]} {entry.due}",
         accessory=button(
             "Log value",
-            "log_open",
+            ids.LOG_OPEN,
             entry.row.key,
             style="primary" if entry.state != "up_to_date" else None,
         ),
@@ -56,7 +56,7 @@ def home_blocks(view: HomeView) -> list[Block]:
         out.append(
             section(
                 action_line(item, view.today),
-                accessory=button("Done", "action_done", str(item.id)),
+                accessory=button("Done", ids.ACTION_DONE, str(item.id)),
             )
         )
     if len(view.actions) > MAX_ACTIONS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot import ids
 from commands.forms import FormChoices
 from core.kinds import Cadence, Direction, Indicator
 
@@ -231,7 +232,7 @@ def kpi_modal(
         )
     metadata = {"key": values.get("key"), "channel": channel}
     title = "Edit KPI" if editing else "New KPI"
-    return _modal("kpi_edit" if editing else "kpi_add", title, blocks, metadata)
+    return _modal(ids.KPI_EDIT if editing else ids.KPI_ADD, title, blocks, metadata)
 
 
 def goal_modal(choices: FormChoices, *, channel: str | None = None) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def goal_modal(choices: FormChoices, *, channel: str | None = None) -> dict[str,
         select_input("parent", "Parent goal", list(choices.goals)),
         select_input("team", "Team", list(choices.teams)),
     ]
-    return _modal("goal_add", "New goal", blocks, {"channel": channel})
+    return _modal(ids.GOAL_ADD, "New goal", blocks, {"channel": channel})
 
 
 def log_modal(
@@ -279,7 +280,7 @@ def log_modal(
         text_input("note", "Note (the story behind the number)", multiline=True, max_length=3000),
     ]
     return _modal(
-        "log_value", "Log value", blocks, {"kpi": kpi_key, "channel": channel}, submit="Log"
+        ids.LOG_VALUE, "Log value", blocks, {"kpi": kpi_key, "channel": channel}, submit="Log"
     )
 
 
@@ -294,7 +295,9 @@ def v2mom_modal(initial: dict[str, Any], *, channel: str | None = None) -> dict[
         text_input(part, label, initial=initial.get(part, ""), multiline=True)
         for part, label in prompts.items()
     ]
-    return _modal("v2mom_edit", "Edit V2MOM", blocks, {"team": initial["team"], "channel": channel})
+    return _modal(
+        ids.V2MOM_EDIT, "Edit V2MOM", blocks, {"team": initial["team"], "channel": channel}
+    )
 
 
 def _esc(text: str) -> str:

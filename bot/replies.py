@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals
+from bot import blocks, ids, modals
 from bot.digests.service import service_of
 from bot.events import ValueStored
 from bot.respond import Respond, reply, reply_failure
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-FORMS_WITH_CHOICES = frozenset({"goal_add", "kpi_add", "kpi_edit"})  # teams and goals to pick
+FORMS_WITH_CHOICES = frozenset({ids.GOAL_ADD, ids.KPI_ADD, ids.KPI_EDIT})  # teams and goals to pick
 
 
 @dataclass(frozen=True)
@@ -153,9 +153,9 @@ def build_view(
 ) -> dict[str, Any] | Failure:
     request = form.request if isinstance(form, FormToOpen) else form
     choices: FormChoices | Failure | None = form.choices if isinstance(form, FormToOpen) else None
-    if request.modal == "v2mom_edit":
+    if request.modal == ids.V2MOM_EDIT:
         return modals.v2mom_modal(request.initial, channel=channel_id)
-    if request.modal == "log_value":
+    if request.modal == ids.LOG_VALUE:
         i = request.initial
         return modals.log_modal(
             i["kpi"], i["name"], i["period"], i["period_label"], channel=channel_id
@@ -164,6 +164,6 @@ def build_view(
         choices = rt.execute(user_id, form_choices)
     if isinstance(choices, Failure):
         return choices
-    if request.modal == "goal_add":
+    if request.modal == ids.GOAL_ADD:
         return modals.goal_modal(choices, channel=channel_id)
     return modals.kpi_modal(choices, initial=request.initial or None, channel=channel_id)

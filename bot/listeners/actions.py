@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import blocks
+from bot import blocks, ids
 from bot.replies import deliver, open_modal
 from bot.respond import reply
 from bot.runtime import Failure, Runtime
@@ -22,19 +22,19 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, rt: Runtime) -> None:
-    @app.action("log_open")
+    @app.action(ids.LOG_OPEN)
     def log_open(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         key = body["actions"][0]["value"]
         _open_form(rt, body, respond, lambda ctx: values.open_log_form(ctx, key))
 
-    @app.action("v2mom_edit")
+    @app.action(ids.V2MOM_EDIT_OPEN)
     def v2mom_edit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         team_key = body["actions"][0]["value"]
         _open_form(rt, body, respond, lambda ctx: v2mom.open_edit(ctx, find_team(ctx, team_key)))
 
-    @app.action(re.compile(r"^choose_kpi_\d+$"))
+    @app.action(re.compile(rf"^{ids.CHOOSE_KPI_PREFIX}\d+$"))
     def choose(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]

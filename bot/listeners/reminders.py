@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals
+from bot import blocks, ids, modals
 from bot.listeners.views import done_view
 from bot.reminders import blocks as reminder_blocks
 from bot.reminders import refresh as reminders
@@ -27,11 +27,11 @@ from commands.timezones import user_changed
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
-SNOOZES = re.compile(f"^({reminder_blocks.SNOOZE_LATER}|{reminder_blocks.SNOOZE_TOMORROW})$")
+SNOOZES = re.compile(f"^({ids.REMINDER_SNOOZE_LATER}|{ids.REMINDER_SNOOZE_TOMORROW})$")
 
 
 def register(app: App, rt: Runtime) -> None:
-    @app.action(reminder_blocks.LOG)
+    @app.action(ids.REMINDER_LOG)
     def log_value(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id, nudge_id = body["user"]["id"], _number(body)
@@ -48,7 +48,7 @@ def register(app: App, rt: Runtime) -> None:
         else:
             reply(respond, blocks.error(outcome.message, outcome.hint))
 
-    @app.action(reminder_blocks.SKIP)
+    @app.action(ids.REMINDER_SKIP)
     def skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id, nudge_id = body["user"]["id"], _number(body)
@@ -63,7 +63,7 @@ def register(app: App, rt: Runtime) -> None:
             reason = exc.response.get("error")
             reply(respond, blocks.error(f"The form could not be opened ({reason}).", "Try again."))
 
-    @app.view(reminder_blocks.SKIP_VIEW)
+    @app.view(ids.REMINDER_SKIP_FORM)
     def skip_submitted(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
         reason = modals.read_state(view).get("reason")
@@ -87,7 +87,7 @@ def register(app: App, rt: Runtime) -> None:
     def snooze(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         action = body["actions"][0]
-        choice = "later" if action["action_id"] == reminder_blocks.SNOOZE_LATER else "tomorrow"
+        choice = "later" if action["action_id"] == ids.REMINDER_SNOOZE_LATER else "tomorrow"
         try:
             delivery_id = int(json.loads(action.get("value") or "{}").get("delivery", 0))
         except (ValueError, AttributeError):

@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import blocks, modals
+from bot import blocks, ids, modals
 from bot.home import publish_home
 from bot.listeners.views import done_view
 from bot.respond import reply
@@ -30,9 +30,9 @@ from storage.db import session_scope
 
 log = logging.getLogger(__name__)
 FORMS: dict[str, Callable[[Context, int], review_inputs.ReviewForm]] = {
-    "review_comment_open": review_inputs.comment_form,
-    "review_decision_open": review_inputs.decision_form,
-    "review_action_open": review_inputs.action_form,
+    ids.REVIEW_COMMENT_OPEN: review_inputs.comment_form,
+    ids.REVIEW_DECISION_OPEN: review_inputs.decision_form,
+    ids.REVIEW_ACTION_OPEN: review_inputs.action_form,
 }
 THREAD_CHANNELS = ("channel", "group")
 
@@ -41,7 +41,7 @@ def register(app: App, rt: Runtime) -> None:
     for action_id, form in FORMS.items():
         app.action(action_id)(_opener(rt, form))
 
-    @app.action("action_done")
+    @app.action(ids.ACTION_DONE)
     def action_done(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
@@ -60,13 +60,13 @@ def register(app: App, rt: Runtime) -> None:
     submit(
         app,
         rt,
-        "review_comment",
+        ids.REVIEW_COMMENT,
         lambda ctx, f, i: review_inputs.add_comment(ctx, i, f.get("comment")),
     )
     submit(
         app,
         rt,
-        "review_decision",
+        ids.REVIEW_DECISION,
         lambda ctx, f, i: review_inputs.decide(
             ctx, i, f.get("outcome"), f.get("reason"), f.get("target")
         ),
@@ -74,7 +74,7 @@ def register(app: App, rt: Runtime) -> None:
     submit(
         app,
         rt,
-        "review_action",
+        ids.REVIEW_ACTION,
         lambda ctx, f, i: review_inputs.add_review_action(
             ctx, i, f.get("text"), f.get("owner"), _date(f.get("due"))
         ),

@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import blocks, modals
+from bot import blocks, ids, modals
 from bot.replies import announce, render
 from bot.runtime import Failure, Runtime
 from commands import goals, kpis, v2mom, values
@@ -42,11 +42,11 @@ def register(app: App, rt: Runtime) -> None:
                 ack(response_action="update", view=done_view(render(outcome)))
                 announce(rt, outcome)  # after the ack: Slack is not kept waiting
 
-    submit("kpi_add", lambda ctx, f, m: kpis.add_kpi(ctx, f, force=bool(f.get("force"))))
-    submit("kpi_edit", lambda ctx, f, m: kpis.edit_kpi(ctx, str(m.get("key")), f))
-    submit("goal_add", lambda ctx, f, m: goals.add_goal(ctx, f))
-    submit("v2mom_edit", lambda ctx, f, m: v2mom.save(ctx, str(m.get("team")), f))
-    submit("log_value", _log_from_form)
+    submit(ids.KPI_ADD, lambda ctx, f, m: kpis.add_kpi(ctx, f, force=bool(f.get("force"))))
+    submit(ids.KPI_EDIT, lambda ctx, f, m: kpis.edit_kpi(ctx, str(m.get("key")), f))
+    submit(ids.GOAL_ADD, lambda ctx, f, m: goals.add_goal(ctx, f))
+    submit(ids.V2MOM_EDIT, lambda ctx, f, m: v2mom.save(ctx, str(m.get("team")), f))
+    submit(ids.LOG_VALUE, _log_from_form)
 
 
 def _log_from_form(ctx: Context, fields: dict[str, Any], meta: dict[str, Any]) -> Result:

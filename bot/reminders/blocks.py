@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot import ids
 from bot.blocks import STATUS_EMOJI, Block, Message, button, context, section
 from commands.reminders.messages import NudgeItem, ReminderMessage, SkipForm
 from commands.text import esc
 
 MAX_ITEMS = 14  # three blocks each stays within Slack's 50 per message
-SNOOZE_LATER, SNOOZE_TOMORROW = "reminder_snooze_later", "reminder_snooze_tomorrow"
-LOG, SKIP = "reminder_log", "reminder_skip"
-SKIP_VIEW = "reminder_skip"
 
 
 def render(message: ReminderMessage) -> Message:
@@ -38,8 +36,10 @@ def reminder(message: ReminderMessage) -> Message:
             {
                 "type": "actions",
                 "elements": [
-                    button("Snooze: later today", SNOOZE_LATER, json.dumps(snooze)),
-                    button("Snooze: tomorrow morning", SNOOZE_TOMORROW, json.dumps(snooze)),
+                    button("Snooze: later today", ids.REMINDER_SNOOZE_LATER, json.dumps(snooze)),
+                    button(
+                        "Snooze: tomorrow morning", ids.REMINDER_SNOOZE_TOMORROW, json.dumps(snooze)
+                    ),
                 ],
             }
         )
@@ -117,8 +117,8 @@ def _item(item: NudgeItem, *, buttons: bool) -> list[Block]:
             {
                 "type": "actions",
                 "elements": [
-                    button("Log value", LOG, value, style="primary"),
-                    button("Skip this period", SKIP, value),
+                    button("Log value", ids.REMINDER_LOG, value, style="primary"),
+                    button("Skip this period", ids.REMINDER_SKIP, value),
                 ],
             }
         )
@@ -136,7 +136,7 @@ def _fallback(message: ReminderMessage) -> str:
 def skip_modal(form: SkipForm, *, channel: str | None) -> dict[str, Any]:
     return {
         "type": "modal",
-        "callback_id": SKIP_VIEW,
+        "callback_id": ids.REMINDER_SKIP_FORM,
         "title": {"type": "plain_text", "text": "Skip this period"},
         "submit": {"type": "plain_text", "text": "Skip"},
         "close": {"type": "plain_text", "text": "Cancel"},

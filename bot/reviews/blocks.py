@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 
+from bot import ids
 from bot.blocks import (
     MAX_BLOCKS,
     STATUS_EMOJI,
@@ -184,9 +185,9 @@ def item(view: ItemView, *, chart_file_id: str | None, alt_text: str) -> Message
                 "type": "actions",
                 "block_id": f"review_item_{view.item_id}",
                 "elements": [
-                    button("Add commentary", "review_comment_open", value, style="primary"),
-                    button("Decision", "review_decision_open", value),
-                    button("Add action item", "review_action_open", value),
+                    button("Add commentary", ids.REVIEW_COMMENT_OPEN, value, style="primary"),
+                    button("Decision", ids.REVIEW_DECISION_OPEN, value),
+                    button("Add action item", ids.REVIEW_ACTION_OPEN, value),
                 ],
             }
         )

@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+from bot import ids
 from bot.blocks import MAX_BLOCKS, Block, Message, button, context, header, section
 from bot.modals import date_input, text_input, user_input
 from bot.reviews.blocks import action_line
@@ -55,7 +56,7 @@ def review_modal(form: ReviewForm) -> dict[str, Any]:
                 placeholder="What happened, and what are we doing about it?",
             ),
         ]
-        return _modal("review_comment", "Add commentary", blocks, form, "Add")
+        return _modal(ids.REVIEW_COMMENT, "Add commentary", blocks, form, "Add")
     if form.kind == "decision":
         choices = [
             ("keep", "Keep", "It still informs a decision."),
@@ -87,14 +88,14 @@ def review_modal(form: ReviewForm) -> dict[str, Any]:
                 placeholder="5M, 95%, 90 to 110",
             ),
         ]
-        return _modal("review_decision", "Decision", blocks, form, "Record")
+        return _modal(ids.REVIEW_DECISION, "Decision", blocks, form, "Record")
     blocks = [
         _about(form),
         text_input("text", "What needs doing", optional=False, max_length=500),
         user_input("owner", "Owner", initial=str(form.initial.get("owner", ""))),
         date_input("due", "Due date"),
     ]
-    return _modal("review_action", "Add action item", blocks, form, "Add")
+    return _modal(ids.REVIEW_ACTION, "Add action item", blocks, form, "Add")
 
 
 def render(result: ActionList | HealthView) -> Message:
@@ -111,7 +112,7 @@ def action_list(result: ActionList) -> Message:
         blocks.append(
             section(
                 action_line(item, result.today),
-                accessory=button("Done", "action_done", str(item.id)),
+                accessory=button("Done", ids.ACTION_DONE, str(item.id)),
             )
         )
     if len(result.items) > len(shown):
