@@ -291,7 +291,7 @@ def test_the_status_text_and_the_chart_give_the_same_pace_for_the_same_week(
     company: Session,
 ) -> None:
     from commands import insight
-    from commands.digest_facts import DigestFacts
+    from commands.digests.facts import DigestFacts
     from core.values import format_value
 
     kpi = repo.get_kpi(company, "pipeline")
