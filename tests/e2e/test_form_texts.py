@@ -8,13 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.jobs import reviews as review_jobs
+from bot.reviews import job as review_jobs
 from localslack import LocalSlackServer
 
 from .conftest import ALICE, LEAD, NOW, Harness
 from .review_helpers import key_of, make_job, parents, press, set_schedule, text_of, thread
-
-pytestmark = pytest.mark.e2e
 
 
 def _kpi_form(harness: Harness) -> Any:

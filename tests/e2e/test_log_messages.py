@@ -11,12 +11,7 @@ from sqlmodel import Session, select
 from storage.models import Measurement
 
 from .conftest import ALICE, SALES, Harness
-
-pytestmark = pytest.mark.e2e
-
-
-def text_of(reply: Any) -> str:
-    return json.dumps(reply.blocks) + str(reply.text)
+from .slack_text import text_of
 
 
 def _stored(harness: Harness) -> list[Measurement]:
