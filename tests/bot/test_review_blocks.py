@@ -9,8 +9,7 @@ from bot import blocks
 from bot.replies import render
 from bot.reviews.blocks import sparkline, summary
 from bot.reviews.views import review_modal
-from commands.results import ActionList, HealthView
-from commands.reviews.action_items import OpenActionItem
+from commands.results import ActionList, HealthView, OpenActionItem
 from commands.reviews.content import DecisionLine, SummaryView
 from commands.reviews.inputs import ReviewForm
 from core.health import Finding, Rule, Severity

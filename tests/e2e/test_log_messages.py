@@ -100,12 +100,14 @@ def test_after_logging_a_past_period_the_status_says_which_value_it_describes(
 ) -> None:
     harness.kpi("log pipeline 3.9M for 2026-W48")
     reply = harness.kpi("log pipeline 1M for 2026-W46")
+    assert reply.blocks is not None
     contexts = [b for b in reply.blocks if b["type"] == "context"]
     status = json.dumps(contexts[0])
     assert "week 48" in status  # the latest value the status is about
     assert "$3.9M" in status
     # logging the latest period needs no such words
     reply = harness.kpi("log pipeline 4M for 2026-W48")
+    assert reply.blocks is not None
     status = json.dumps(next(b for b in reply.blocks if b["type"] == "context"))
     assert "week 48" not in status
 
