@@ -7,104 +7,20 @@ nothing of HTTP; `webapi.py` puts it behind Starlette.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from localslack.errors import SlackError
+from localslack.methods_views import ViewsAndFilesMethods
 from localslack.models import Call, Channel
+from localslack.params import ApiResponse, CallContext, Handler, Params, paginate
 from localslack.scopes import CONVERSATION_HISTORY_SCOPES, CONVERSATION_READ_SCOPES, METHOD_SCOPES
 from localslack.workspace import MAX_BLOCKS, MAX_TEXT_LENGTH, Workspace
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 
-@dataclass
-class ApiResponse:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class Params:
-    """A method's arguments, from a form (all strings) or a JSON body (typed values)."""
-
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self.data = dict(data)
-
-    def text(self, name: str) -> str | None:
-        value = self.data.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return value if isinstance(value, str) else json.dumps(value)
-
-    def required(self, name: str, error: str = "invalid_arguments") -> str:
-        value = self.text(name)
-        if value is None:
-            raise SlackError(error)
-        return value
-
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.data.get(name)
-        if value is None or value == "":
-            return default
-        if isinstance(value, bool):
-            return value
-        return str(value).strip().lower() in {"1", "true", "yes"}
-
-    def number(self, name: str, default: int) -> int:
-        value = self.data.get(name)
-        if value is None or value == "":
-            return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise SlackError("invalid_arguments") from None
-
-    def decoded(self, name: str, error: str = "invalid_arguments") -> Any:
-        """A JSON argument: forms send it encoded as a string, JSON bodies as a value."""
-        value = self.data.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                raise SlackError(error) from None
-        return value
-
-    def list_of_dicts(self, name: str, error: str = "invalid_arguments") -> list[dict[str, Any]]:
-        value = self.decoded(name, error)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise SlackError(error)
-        return value
-
-    def csv(self, name: str) -> list[str]:
-        value = self.data.get(name)
-        if value is None or value == "":
-            return []
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        return [part.strip() for part in str(value).split(",") if part.strip()]
-
-
-Handler = Callable[[Params, "_Context"], dict[str, Any]]
-
-
-@dataclass
-class _Context:
-    method: str
-    base_url: str
-
-
-class WebApi:
+class WebApi(ViewsAndFilesMethods):
     """Slack's Web API over a workspace."""
 
     def __init__(self, workspace: Workspace) -> None:
@@ -144,7 +60,7 @@ class WebApi:
         ws = self.workspace
         args = Params(params)
         try:
-            response = self._dispatch(method, args, token, _Context(method, base_url))
+            response = self._dispatch(method, args, token, CallContext(method, base_url))
         except SlackError as exc:
             response = ApiResponse(exc.status, exc.body())
         ws.record_call(
@@ -152,7 +68,9 @@ class WebApi:
         )
         return response
 
-    def _dispatch(self, method: str, args: Params, token: str | None, ctx: _Context) -> ApiResponse:
+    def _dispatch(
+        self, method: str, args: Params, token: str | None, ctx: CallContext
+    ) -> ApiResponse:
         ws = self.workspace
         handler = self.handlers.get(method)
         if handler is None:
@@ -197,7 +115,7 @@ class WebApi:
 
     # --- auth / team -------------------------------------------------------------------------
 
-    def auth_test(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def auth_test(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         return {
             "url": ws.url,
@@ -210,11 +128,11 @@ class WebApi:
             "is_enterprise_install": False,
         }
 
-    def team_info(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def team_info(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         return {"team": {"id": ws.team_id, "name": ws.team_name, "domain": ws.domain}}
 
-    def apps_connections_open(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def apps_connections_open(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         # Reached only with the app-level token. Socket Mode is not served here.
         raise SlackError(
             "not_supported",
@@ -245,7 +163,7 @@ class WebApi:
             raise SlackError("msg_too_long")
         return text, blocks or None, attachments or None
 
-    def chat_post_message(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def chat_post_message(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         target = p.required("channel", "channel_not_found")
         text, blocks, attachments = self._message_content(p)
@@ -263,7 +181,7 @@ class WebApi:
         )
         return {"channel": channel.id, "ts": message.ts, "message": message.to_api(ws.team_id)}
 
-    def chat_post_ephemeral(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def chat_post_ephemeral(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         target = p.required("channel", "channel_not_found")
         user_id = p.required("user", "user_not_found")
@@ -284,7 +202,7 @@ class WebApi:
         )
         return {"message_ts": ephemeral.ts}
 
-    def chat_update(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def chat_update(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = ws.find_channel(p.required("channel", "channel_not_found"))
         ts = p.required("ts", "message_not_found")
@@ -307,7 +225,7 @@ class WebApi:
             "message": message.to_api(ws.team_id),
         }
 
-    def chat_delete(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def chat_delete(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = ws.find_channel(p.required("channel", "channel_not_found"))
         ts = p.required("ts", "message_not_found")
@@ -316,7 +234,7 @@ class WebApi:
         ws.delete_message(channel.id, ts)
         return {"channel": channel.id, "ts": ts}
 
-    def chat_get_permalink(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def chat_get_permalink(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = ws.find_channel(p.required("channel", "channel_not_found"))
         ts = p.required("message_ts", "message_not_found")
@@ -324,7 +242,7 @@ class WebApi:
 
     # --- conversations -----------------------------------------------------------------------
 
-    def conversations_open(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_open(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         users = p.csv("users")
         channel_id = p.text("channel")
@@ -353,7 +271,7 @@ class WebApi:
             body["already_open"] = True
         return body
 
-    def conversations_join(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_join(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = ws.find_channel(p.required("channel", "channel_not_found"))
         if channel.is_private or channel.is_im or channel.is_mpim:
@@ -372,19 +290,19 @@ class WebApi:
         self._require_scope(scopes[channel.kind])
         return channel
 
-    def conversations_info(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_info(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         channel = self._readable_channel(p, CONVERSATION_READ_SCOPES)
         return {"channel": channel.to_api(include_num_members=p.flag("include_num_members"))}
 
-    def conversations_members(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_members(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         channel = self._readable_channel(p, CONVERSATION_READ_SCOPES)
         members = list(channel.members)
         if channel.bot_is_member or channel.is_im:
             members.append(self.workspace.bot_user_id)
-        page, next_cursor = _paginate(members, p)
+        page, next_cursor = paginate(members, p)
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
 
-    def conversations_list(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_list(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         types = p.csv("types") or ["public_channel"]
         for kind in types:
@@ -399,10 +317,10 @@ class WebApi:
             and not (exclude_archived and c.is_archived)
             and not (c.kind in {"private_channel", "mpim"} and not c.bot_is_member)
         ]
-        page, next_cursor = _paginate([c.to_api() for c in visible], p)
+        page, next_cursor = paginate([c.to_api() for c in visible], p)
         return {"channels": page, "response_metadata": {"next_cursor": next_cursor}}
 
-    def conversations_history(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_history(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = self._readable_channel(p, CONVERSATION_HISTORY_SCOPES)
         if not (channel.bot_is_member or channel.is_im):
@@ -417,14 +335,14 @@ class WebApi:
             if (oldest <= float(m.ts) <= latest)
             if inclusive or float(m.ts) not in (oldest, latest)
         ]
-        page, next_cursor = _paginate([m.to_api(ws.team_id) for m in top_level], p)
+        page, next_cursor = paginate([m.to_api(ws.team_id) for m in top_level], p)
         return {
             "messages": page,
             "has_more": bool(next_cursor),
             "response_metadata": {"next_cursor": next_cursor},
         }
 
-    def conversations_replies(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def conversations_replies(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         channel = self._readable_channel(p, CONVERSATION_HISTORY_SCOPES)
         ts = p.required("ts", "thread_not_found")
@@ -434,7 +352,7 @@ class WebApi:
         root = message.thread_ts or message.ts
         parent = ws.message(channel.id, root)
         thread = ([parent] if parent else []) + ws.replies_to(channel.id, root)
-        page, next_cursor = _paginate([m.to_api(ws.team_id) for m in thread], p)
+        page, next_cursor = paginate([m.to_api(ws.team_id) for m in thread], p)
         return {
             "messages": page,
             "has_more": bool(next_cursor),
@@ -443,144 +361,26 @@ class WebApi:
 
     # --- users -------------------------------------------------------------------------------
 
-    def users_info(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def users_info(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         user = ws.find_user(p.required("user", "user_not_found"))
         return {"user": user.to_api(ws.team_id, ws.clock())}
 
-    def users_list(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def users_list(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         now = ws.clock()
         members = [u.to_api(ws.team_id, now) for u in ws.users]
-        page, next_cursor = _paginate(members, p)
+        page, next_cursor = paginate(members, p)
         return {
             "members": page,
             "cache_ts": int(now),
             "response_metadata": {"next_cursor": next_cursor},
         }
 
-    def users_lookup_by_email(self, p: Params, ctx: _Context) -> dict[str, Any]:
+    def users_lookup_by_email(self, p: Params, ctx: CallContext) -> dict[str, Any]:
         ws = self.workspace
         email = p.required("email", "users_not_found").lower()
         for user in ws.users:
             if user.email and user.email.lower() == email:
                 return {"user": user.to_api(ws.team_id, ws.clock())}
         raise SlackError("users_not_found")
-
-    # --- views -------------------------------------------------------------------------------
-
-    def _view_definition(self, p: Params, expected_type: str | None) -> dict[str, Any]:
-        view = p.decoded("view")
-        if not isinstance(view, dict):
-            raise SlackError(
-                "invalid_arguments",
-                response_metadata={"messages": ["[ERROR] missing required field: view"]},
-            )
-        view_type = view.get("type")
-        if expected_type is not None and view_type != expected_type:
-            raise SlackError(
-                "invalid_arguments",
-                response_metadata={
-                    "messages": [f"[ERROR] must be '{expected_type}' [json-pointer:/view/type]"]
-                },
-            )
-        blocks = view.get("blocks", [])
-        if not isinstance(blocks, list) or len(blocks) > 100:
-            raise SlackError("invalid_arguments")
-        if view_type == "modal" and not isinstance(view.get("title"), dict):
-            raise SlackError(
-                "invalid_arguments",
-                response_metadata={"messages": ["[ERROR] missing required field: title"]},
-            )
-        return view
-
-    def _view_api(self, view_id: str) -> dict[str, Any]:
-        ws = self.workspace
-        view = ws.view(view_id)
-        assert view is not None
-        return view.to_api(team_id=ws.team_id, app_id=ws.app_id, bot_id=ws.bot_id)
-
-    def _trigger(self, p: Params) -> str:
-        trigger_id = p.text("trigger_id") or p.text("interactivity_pointer")
-        if trigger_id is None:
-            raise SlackError("invalid_trigger_id")
-        return self.workspace.redeem_trigger_id(trigger_id).user
-
-    def views_open(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        definition = self._view_definition(p, "modal")
-        user = self._trigger(p)
-        view = self.workspace.open_view(user, definition)
-        return {"view": self._view_api(view.id)}
-
-    def views_push(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        definition = self._view_definition(p, "modal")
-        user = self._trigger(p)
-        view = self.workspace.push_view(user, definition)
-        return {"view": self._view_api(view.id)}
-
-    def views_update(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        definition = self._view_definition(p, None)
-        view_id, external_id = p.text("view_id"), p.text("external_id")
-        if not view_id and not external_id:
-            raise SlackError("not_found")
-        view = self.workspace.update_view(
-            definition, view_id=view_id, external_id=external_id, hash=p.text("hash")
-        )
-        return {"view": self._view_api(view.id)}
-
-    def views_publish(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        definition = self._view_definition(p, "home")
-        user_id = p.required("user_id", "user_not_found")
-        view = self.workspace.publish_home(user_id, definition, hash=p.text("hash"))
-        return {"view": self._view_api(view.id)}
-
-    # --- files -------------------------------------------------------------------------------
-
-    def files_get_upload_url_external(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        filename = p.required("filename")
-        length = p.number("length", 0)
-        if length <= 0:
-            raise SlackError("invalid_arguments")
-        file = self.workspace.start_upload(
-            filename, length, alt_txt=p.text("alt_txt"), snippet_type=p.text("snippet_type")
-        )
-        return {"upload_url": f"{ctx.base_url.rstrip('/')}/upload/{file.id}", "file_id": file.id}
-
-    def files_complete_upload_external(self, p: Params, ctx: _Context) -> dict[str, Any]:
-        ws = self.workspace
-        items = p.list_of_dicts("files")
-        if not items:
-            raise SlackError("invalid_arguments")
-        channels = p.csv("channels")
-        channel_id = p.text("channel_id")
-        if channel_id and channel_id not in channels:
-            channels.insert(0, channel_id)
-        blocks = p.decoded("blocks", "invalid_blocks")
-        files = ws.complete_upload(
-            items,
-            channels=channels,
-            initial_comment=p.text("initial_comment"),
-            blocks=blocks if isinstance(blocks, list) else None,
-            thread_ts=p.text("thread_ts"),
-        )
-        return {"files": [f.to_api(ctx.base_url) for f in files]}
-
-
-def _paginate(items: list[Any], p: Params) -> tuple[list[Any], str]:
-    """Slice by Slack-style opaque cursor; returns the page and the next cursor ("" at end)."""
-    limit = p.number("limit", 0)
-    limit = 1000 if limit <= 0 else min(limit, 1000)
-    start = 0
-    cursor = p.text("cursor")
-    if cursor:
-        try:
-            decoded = base64.b64decode(cursor.encode(), validate=True).decode()
-            prefix, _, offset = decoded.partition(":")
-            start = int(offset)
-            if prefix != "offset" or start < 0:
-                raise ValueError(cursor)
-        except (ValueError, binascii.Error):
-            raise SlackError("invalid_cursor") from None
-    end = start + limit
-    next_cursor = base64.b64encode(f"offset:{end}".encode()).decode() if end < len(items) else ""
-    return items[start:end], next_cursor
