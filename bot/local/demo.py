@@ -3,10 +3,13 @@
 Lumen Labs is two shipped files: `demo_company.yml`, an ordinary config-as-code file (people,
 teams, cascading goals, KPIs with owners, a V2MOM), and `demo_history.csv`, a few months of
 values. The history counts periods back from today (`periods_ago` 1 is the last finished
-period) and the company is configured as of before it starts, so the demo is never stale; seeding turns it into the `kpi,period,value,note` CSV that
-`kpibot values import` reads and imports it through the same code. One KPI's latest value is
-missing (it is late) and one owner is away with a delegate, set through the same use case as
-`/kpi away`.
+period) and the company is configured as of before it starts, so the demo is never stale;
+seeding turns it into the `kpi,period,value,note` CSV that `kpibot values import` reads and
+imports it through the same code. The history shows every status whatever the date: one KPI
+has reached its target (on track), one has no baseline and sits just short of its target (at
+risk, with no pace to lift it), one is worse than its baseline (off track). One KPI's latest
+value is missing (it is late) and one owner is away with a delegate, set through the same use
+case as `/kpi away`.
 """
 
 from __future__ import annotations

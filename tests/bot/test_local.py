@@ -26,8 +26,11 @@ from bot.local.run import LOCAL_DATABASE_URL, database_url, forget, run_local
 from bot.local.stack import BOT_EVENTS, MESSAGES_TAB_READ_ONLY
 from bot.runtime import policy_from
 from bot.settings import load_settings
+from commands.context import Context
 from commands.health import periods_missing
+from commands.insight import gather
 from core.cadence import period_for
+from core.kinds import Status
 from localslack import FakeClock
 from storage import repo
 from storage.db import session_scope
@@ -76,6 +79,39 @@ def test_one_value_is_late_and_one_owner_is_away(engine: Engine) -> None:
         assert away is not None
         assert away.delegate_user_id == demo.DELEGATE
         assert away.away_until == NOW.date() + timedelta(days=demo.AWAY_DAYS)
+
+
+# Across the year: the goals' deadlines are placed relative to the year, so the pace a KPI is
+# held to moves with the date the demo is tried on.
+@pytest.mark.parametrize(
+    "now",
+    [
+        NOW,
+        datetime(2026, 1, 14, 9, 0, tzinfo=UTC),
+        datetime(2026, 6, 17, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 30, 18, 0, tzinfo=UTC),
+    ],
+    ids=["november", "january", "june", "december"],
+)
+def test_the_demo_shows_every_status(engine: Engine, now: datetime) -> None:
+    """A demo that is all green teaches nothing: the seeded data, judged by the real status
+    rules, has KPIs on track, at risk and off track, and one whose value is late."""
+    policy = policy_from(load_settings(env_file=None))
+    demo.seed(engine, now=now, policy=policy)
+    with session_scope(engine) as session:
+        ctx = Context(session=session, actor=demo.ADMIN, now=now, policy=policy)
+        kpis = repo.list_kpis(session)
+        statuses = {f.kpi.key: f.assessment.status for f in gather(ctx, kpis)}
+        late = []
+        for kpi in kpis:
+            team = repo.get_team_by_id(session, kpi.team_id)
+            assert team is not None and team.timezone is not None
+            latest = repo.latest_measurements(session, [kpi.id or 0]).get(kpi.id or 0)
+            if periods_missing(kpi, latest, ZoneInfo(team.timezone), now):
+                late.append(kpi.key)
+    shown = set(statuses.values())
+    assert {Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK} <= shown, statuses
+    assert demo.LATE_KPI in late
 
 
 def test_history_counts_periods_back_from_now(engine: Engine) -> None:
