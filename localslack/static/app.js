@@ -65,7 +65,24 @@ function go(channel, { tab = null, thread = null } = {}) {
   location.hash = "#/" + parts.join("/");
 }
 
+// On a narrow screen the sidebar is a drawer over the conversation (see style.css): the top
+// bar's button opens it, and picking a conversation, the backdrop or Escape closes it.
+function setDrawer(open) {
+  document.body.classList.toggle("drawer-open", open);
+  $("sidebar-toggle").setAttribute("aria-expanded", String(open));
+  $("drawer-backdrop").hidden = !open;
+}
+$("sidebar-toggle").addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+$("drawer-backdrop").addEventListener("click", () => setDrawer(false));
+$("sidebar").addEventListener("click", (event) => {
+  if (event.target.closest("a.conversation")) setDrawer(false);
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && document.body.classList.contains("drawer-open")) setDrawer(false);
+});
+
 window.addEventListener("hashchange", () => {
+  setDrawer(false);
   readHash();
   homeOpenedFor = null;
   poller.restart();

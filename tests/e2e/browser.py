@@ -98,9 +98,15 @@ class OutsideRequests:
             route.abort()
 
 
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}  # an iPhone 12-15 in portrait, in CSS pixels
+
+
 @contextmanager
-def page_context(browser: Browser) -> Iterator[tuple[BrowserContext, OutsideRequests]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+def page_context(
+    browser: Browser, viewport: dict[str, int] | None = None
+) -> Iterator[tuple[BrowserContext, OutsideRequests]]:
+    context = browser.new_context(viewport=viewport or DESKTOP, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)
     outside = OutsideRequests()
     context.route("**/*", outside)

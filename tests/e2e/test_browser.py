@@ -21,7 +21,7 @@ from bot.local.stack import LocalStack
 from bot.settings import load_settings
 from storage import repo
 from storage.db import session_scope
-from tests.e2e.browser import OutsideRequests, launched, page_context, screenshot
+from tests.e2e.browser import PHONE, OutsideRequests, launched, page_context, screenshot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -131,11 +131,12 @@ def test_home_tab_log_value_modal_is_submitted_and_confirmed(
         assert repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0].value == 301_000
 
 
-def run_scheduled_work(page: Page, at: str) -> None:
+def run_scheduled_work(page: Page, at: str, *, opened: bool = False) -> None:
     """The clock control: run every job as of `at` (the acting person's local time)."""
     from playwright.sync_api import expect
 
-    page.click("#clock-button")
+    if not opened:
+        page.click("#clock-button")
     panel = page.locator("#clock-panel")
     expect(panel.locator(".job").first).to_be_visible()
     panel.locator("#clock-at").fill(at)
@@ -213,3 +214,118 @@ def _next_monday(now: datetime, tz: str, at: str) -> str:
         days = 7
     monday = local.date() + timedelta(days=days)
     return f"{monday.isoformat()}T{at}"
+
+
+# --- the page on a phone ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phone(browser: Browser, stack: LocalStack) -> Iterator[Page]:
+    """The page at 390x844 CSS pixels, a phone held upright."""
+    from playwright.sync_api import expect
+
+    with page_context(browser, PHONE) as (context, outside):
+        errors: list[str] = []
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(stack.url)
+        expect(page.locator("#conversation-title")).not_to_be_empty()
+        yield page
+        assert errors == [], f"the page threw: {errors}"
+        _no_outside(outside)
+
+
+def box(page: Page, selector: str) -> dict[str, float]:
+    found = page.locator(selector).first.bounding_box()
+    assert found is not None, f"{selector} is not on screen"
+    return found
+
+
+def assert_fits_the_screen(page: Page) -> None:
+    """Nothing scrolls sideways, and the conversation has the screen's width, not a strip."""
+    width = PHONE["width"]
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"the page is {scroll_width} px wide on a {width} px screen"
+    assert box(page, "#main")["width"] >= 0.9 * width
+
+
+def assert_no_name_breaks_per_letter(page: Page, selector: str) -> None:
+    """A name squeezed into a sliver wraps one letter per line. Each element shown must be at
+    least as wide as its widest word (up to 24 characters: a long URL may break), measured in
+    the element's own font."""
+    for index, element in enumerate(page.locator(selector).all()):
+        if not element.is_visible():
+            continue
+        measured = element.evaluate(
+            """e => {
+                const pen = document.createElement("canvas").getContext("2d");
+                pen.font = getComputedStyle(e).font;
+                const words = e.innerText.split(/\\s+/).filter((w) => w && w.length <= 24);
+                const widths = words.map((w) => [w, pen.measureText(w).width]);
+                const [word, widest] = widths.reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
+                return { word, widest, width: e.getBoundingClientRect().width };
+            }"""
+        )
+        assert measured["width"] + 1 >= measured["widest"], (
+            f"{selector} #{index}: {measured['word']!r} needs {measured['widest']:.0f} px "
+            f"but has {measured['width']:.0f} px, so it breaks mid-word"
+        )
+
+
+def test_on_a_phone_the_sidebar_is_a_drawer_and_nothing_is_squeezed(
+    phone: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = phone
+    expect(page.locator("#home-pane")).to_contain_text("Your KPIs")
+    sidebar = page.locator("#sidebar")
+    expect(sidebar).not_to_be_in_viewport()  # it gives the screen to the conversation
+    assert_fits_the_screen(page)
+    assert_no_name_breaks_per_letter(page, "#home-pane .block-header, #conversation-title")
+    screenshot(page, "browser-phone-home", capsys)
+
+    page.click("#sidebar-toggle")  # the drawer, from the top bar
+    expect(sidebar).to_be_in_viewport()
+    assert box(page, "#sidebar")["width"] <= 0.85 * PHONE["width"]
+    assert_no_name_breaks_per_letter(page, "#sidebar .conversation")
+    screenshot(page, "browser-phone-drawer", capsys)
+    page.click("a[data-conversation=C0DEMOSALES]")
+    expect(page.locator("#conversation-title")).to_have_text("# sales")
+    expect(sidebar).not_to_be_in_viewport()  # picking a conversation closes it
+
+    act_as(page, LEO)
+    type_in(page, "/kpi show pipeline")
+    card = page.locator(".message.ephemeral").filter(has_text="Recent values")
+    chart = card.locator("img.block-image-img")
+    expect(chart).to_be_visible()
+    assert box(page, ".message.ephemeral img.block-image-img")["width"] >= 300
+    assert_fits_the_screen(page)
+    assert_no_name_breaks_per_letter(page, ".message .author, .message .block-header")
+    screenshot(page, "browser-phone-card", capsys)
+
+
+def test_on_a_phone_the_digest_chart_keeps_a_readable_width(
+    phone: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = phone
+    act_as(page, SAM)
+    page.goto(f"{stack.url}#/C0DEMOMRKT")
+    expect(page.locator("#conversation-title")).to_have_text("# marketing")
+    page.click("#clock-button")
+    panel = page.locator("#clock-panel")
+    expect(panel).to_be_in_viewport(ratio=1)  # the whole panel, not cut at the right edge
+    run_scheduled_work(page, _next_monday(stack.now(), "Europe/Berlin", "10:30"), opened=True)
+    digest = page.locator("#messages .message").filter(has_text="Marketing-qualified leads")
+    chart = digest.locator("img.block-image-img").first
+    expect(chart).to_be_visible()
+    chart.scroll_into_view_if_needed()
+    found = chart.bounding_box()
+    assert found is not None
+    assert found["width"] >= 300, f"the digest chart is {found['width']:.0f} px wide"
+    assert found["height"] >= 120, f"the digest chart is {found['height']:.0f} px tall"
+    assert_fits_the_screen(page)
+    assert_no_name_breaks_per_letter(page, "#messages .author, #messages .block-header")
+    screenshot(page, "browser-phone-digest", capsys)
