@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +52,12 @@ def _peak_kb() -> tuple[int, int]:
     return os.getpid(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _ignore_interrupts() -> None:
+    """A worker leaves Ctrl-C to its parent, which stops the pool: a terminal sends SIGINT to
+    the whole process group, and each worker would print its own KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -69,7 +76,9 @@ class ChartRenderer:
         with self._lock:
             if self._pool is None:
                 context = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=context, initializer=_ignore_interrupts
+                )
                 warmed = [self._pool.submit(_warm) for _ in range(self.workers)]
                 log.info("chart workers started: %s", [w.result() for w in warmed])
             return self._pool

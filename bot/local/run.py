@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 from bot.local.stack import LocalStack
 from bot.settings import Settings
@@ -51,6 +55,7 @@ def run_local(
     fresh: bool = False,
     stop: threading.Event | None = None,
 ) -> int:
+    _quiet_logging(settings)
     url = database_url(settings)
     if fresh:
         print(f"Starting over: deleted {forget(url)}")
@@ -78,14 +83,54 @@ def run_local(
         if open_browser:
             _open(stack.url)
         waiter = stop or threading.Event()
-        while not waiter.wait(0.5):
-            pass
+        with _sigterm_as_ctrl_c():
+            while not waiter.wait(0.5):
+                pass
     except KeyboardInterrupt:
         print("\nStopping.")
     finally:
-        stack.stop()
-        engine.dispose()
+        with _signals_ignored():  # a second Ctrl-C would cut the shutdown short
+            stack.stop()
+            engine.dispose()
     return 0
+
+
+def _quiet_logging(settings: Settings) -> None:
+    """The terminal shows kpibot's own few lines and warnings: not a line per HTTP request
+    (httpx) nor a page of migration steps (alembic). KPIBOT_LOG_LEVEL set explicitly wins."""
+    if "log_level" not in settings.model_fields_set:
+        logging.getLogger().setLevel(logging.WARNING)
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """`kill PID` (SIGTERM) stops `kpibot local` as Ctrl-C does, workers included. Signal
+    handlers can only be set from the main thread (tests run this in another)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _signals_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _open(url: str) -> None:

@@ -122,6 +122,9 @@ class LocalStack:
         if self._app is not None:
             self._app.listener_runner.listener_executor.shutdown(wait=True)
             self._app = None
+        if self.runtime is not None:
+            self.runtime.close()  # joins the chart worker processes
+            self.runtime = None
         if self.slack is not None:
             self.slack.stop()
             self.slack = None
