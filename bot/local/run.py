@@ -55,7 +55,18 @@ def run_local(
     fresh: bool = False,
     stop: threading.Event | None = None,
 ) -> int:
-    _quiet_logging(settings)
+    with _quiet_logging(settings):
+        return _run(settings, port=port, open_browser=open_browser, fresh=fresh, stop=stop)
+
+
+def _run(
+    settings: Settings,
+    *,
+    port: int,
+    open_browser: bool,
+    fresh: bool,
+    stop: threading.Event | None,
+) -> int:
     url = database_url(settings)
     if fresh:
         print(f"Starting over: deleted {forget(url)}")
@@ -95,11 +106,18 @@ def run_local(
     return 0
 
 
-def _quiet_logging(settings: Settings) -> None:
+@contextmanager
+def _quiet_logging(settings: Settings) -> Iterator[None]:
     """The terminal shows kpibot's own few lines and warnings: not a line per HTTP request
     (httpx) nor a page of migration steps (alembic). KPIBOT_LOG_LEVEL set explicitly wins."""
+    root = logging.getLogger()
+    previous = root.level
     if "log_level" not in settings.model_fields_set:
-        logging.getLogger().setLevel(logging.WARNING)
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.setLevel(previous)
 
 
 @contextmanager
