@@ -54,6 +54,10 @@ class TravelClock:
         with self._lock:
             return self._real() + self._offset
 
+    def real(self) -> float:
+        """Real time, wherever the clock was moved."""
+        return self._real()
+
     @property
     def travelled(self) -> bool:
         """Whether the clock has been moved away from real time."""

@@ -34,6 +34,11 @@ class AppControl(Protocol):
         """Run these jobs as if the time were `at` (timezone-aware), one report each."""
         ...
 
+    def back_to(self, now: datetime) -> None:
+        """The clock is back at real time `now`: undo what the app recorded after it (values
+        logged ahead would otherwise stay the latest)."""
+        ...
+
 
 class NoJobs:
     """An app with no scheduled work."""
@@ -43,3 +48,6 @@ class NoJobs:
 
     def run_jobs(self, names: Sequence[str], at: datetime) -> list[JobReport]:
         return [JobReport(name, False, "no such job") for name in names]
+
+    def back_to(self, now: datetime) -> None:
+        return None

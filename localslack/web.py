@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from localslack.clock import TravelClock
 from localslack.compose import encode
 from localslack.control import AppControl, NoJobs
 from localslack.driver import SlackDriver
+from localslack.jobnews import suggested_time, what_happened
 from localslack.models import Ephemeral, Message, View
 from localslack.snapshot import resolve_channel, snapshot
 from localslack.webio import (
@@ -44,6 +46,7 @@ from localslack.webio import (
     guarded,
     is_loopback,
     parse_when,
+    parse_zone,
     read_json,
     send,
     text_field,
@@ -149,11 +152,15 @@ class WebUi:
         return people[0]
 
     async def _jobs(self, request: Request) -> Any:
+        tz = parse_zone(request.query_params.get("tz") or "UTC")
         names = await run_in_threadpool(self.control.job_names)
         clock = self.clock
+        real_now = clock.real() if clock else self.workspace.clock()
         return {
             "jobs": names,
             "now": self.workspace.clock(),
+            "real_now": real_now,
+            "suggested": suggested_time(real_now, tz),
             "travelled": clock.travelled if clock else False,
             "can_travel": clock is not None,
         }
@@ -263,18 +270,24 @@ class WebUi:
         clock = self.clock
         if clock is not None:
             clock.travel_to(at.timestamp())
-        reports = await run_in_threadpool(self.control.run_jobs, names, at)
-        return {
-            "ok": all(r.ok for r in reports),
-            "at": at.isoformat(),
-            "reports": [r.to_json() for r in reports],
-        }
+        reports = []
+        for name in names:  # one at a time, to tell what each one posted
+            mark = self.workspace.mark()
+            report = (await run_in_threadpool(self.control.run_jobs, [name], at))[0]
+            said = what_happened(self.workspace, name, mark)
+            reports.append({**report.to_json(), "said": said})
+        return {"ok": all(r["ok"] for r in reports), "at": at.isoformat(), "reports": reports}
 
     async def _reset_clock(self, request: Request) -> Any:
         await read_json(request)
         clock = self.clock
-        if clock is not None:
+        if clock is not None and clock.travelled:
             clock.reset()
+            # Undo the move: what was posted and logged ahead of real time would otherwise stay
+            # in the future, and every message after it would be stamped hours ahead.
+            now = clock()
+            self.workspace.forget_after(now)
+            await run_in_threadpool(self.control.back_to, datetime.fromtimestamp(now, UTC))
         return {"ok": True, "now": self.workspace.clock()}
 
     # --- helpers -----------------------------------------------------------------------------

@@ -90,12 +90,16 @@ def answer(response: httpx.Response) -> dict[str, Any]:
     }
 
 
-def parse_when(text: str, tz_name: str) -> datetime:
-    """A time from the page: ISO, with an offset or in the zone named by `tz`."""
+def parse_zone(tz_name: str) -> ZoneInfo:
     try:
-        tz = ZoneInfo(tz_name)
+        return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadRequest(f"unknown time zone {tz_name!r}") from None
+
+
+def parse_when(text: str, tz_name: str) -> datetime:
+    """A time from the page: ISO, with an offset or in the zone named by `tz`."""
+    tz = parse_zone(tz_name)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -11,9 +11,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from sqlalchemy import delete
+from sqlmodel import col, select
+
 from bot.jobs import Job, registry
 from bot.runtime import Runtime
 from localslack.control import JobReport
+from storage.db import session_scope
+from storage.models import Measurement, MeasurementRevision
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +53,18 @@ class KpibotControl:
             summary = str(outcome) if outcome is not None else "done"
             reports.append(JobReport(name, True, summary))
         return reports
+
+    def back_to(self, now: datetime) -> None:
+        """The page's "Back to real time": values logged while the clock stood ahead of `now`
+        are forgotten (with their earlier versions), or they would stay the latest for days.
+        The local workspace forgets the messages posted ahead of `now` in the same step."""
+        with session_scope(self.runtime.engine) as session:
+            ahead = select(Measurement.id).where(col(Measurement.logged_at) > now)
+            ids = [i for i in session.exec(ahead).all() if i is not None]
+            if not ids:
+                return
+            session.exec(
+                delete(MeasurementRevision).where(col(MeasurementRevision.measurement_id).in_(ids))
+            )
+            session.exec(delete(Measurement).where(col(Measurement.id).in_(ids)))
+        log.info("back to real time: forgot %d values logged ahead of it", len(ids))

@@ -181,3 +181,41 @@ class ChatFacet(ConversationsFacet):
             self._ephemerals.append(ephemeral)
             self._notify()
             return copy.deepcopy(ephemeral)
+
+    def mark(self) -> str:
+        """A timestamp before anything posted or edited from now on (see `messages_since`)."""
+        with self.lock:
+            micros = self._last_ts_micros
+            return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def messages_since(self, mark: str) -> tuple[list[Message], list[Message]]:
+        """What was posted after `mark`, and what older messages were edited after it, each
+        oldest first, in every conversation."""
+        with self.lock:
+            posted, edited = [], []
+            for messages in self._messages.values():
+                for message in messages:
+                    if float(message.ts) > float(mark):
+                        posted.append(message)
+                    elif message.edited and float(message.edited["ts"]) > float(mark):
+                        edited.append(message)
+            by_ts = lambda m: float(m.ts)  # noqa: E731
+            return copy.deepcopy(sorted(posted, key=by_ts)), copy.deepcopy(
+                sorted(edited, key=by_ts)
+            )
+
+    def forget_after(self, moment: float) -> int:
+        """Undo a move of the clock: drop every message and ephemeral stamped after `moment`,
+        and stamp the next ones from `moment` again. Returns how many messages went."""
+        with self.lock:
+            removed = 0
+            for channel_id, messages in self._messages.items():
+                for message in [m for m in messages if float(m.ts) > moment]:
+                    self.delete_message(channel_id, message.ts)
+                    removed += 1
+            self._ephemerals = [e for e in self._ephemerals if float(e.ts) <= moment]
+            latest = [float(m.ts) for ms in self._messages.values() for m in ms]
+            latest += [float(e.ts) for e in self._ephemerals]
+            self._last_ts_micros = int(max([moment, *latest]) * 1_000_000)
+            self._notify()
+            return removed

@@ -199,6 +199,32 @@ def test_jobs_run_as_of_the_chosen_time_and_failures_are_reported() -> None:
     assert calls == [(runtime, NOW)]
 
 
+def test_back_to_real_time_forgets_values_logged_ahead_of_it(engine: Engine) -> None:
+    """Values logged while the clock was moved ahead would stay the latest for days."""
+    _seed(engine)
+    with session_scope(engine) as session:
+        kpi = repo.get_kpi(session, demo.LATE_KPI)
+        assert kpi is not None
+        before = repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0]
+        ahead = Measurement(
+            kpi_id=kpi.id or 0,
+            period_key="2026-W49",
+            period_start=datetime(2026, 11, 30, tzinfo=UTC).date(),
+            value=97,
+            logged_by="U0DEMOSAM",
+            logged_at=NOW + timedelta(days=4),
+        )
+        session.add(ahead)
+        session.flush()
+        assert repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0].value == 97
+    runtime: Any = type("Rt", (), {"engine": engine})()
+    KpibotControl(runtime, jobs=dict).back_to(NOW)
+    with session_scope(engine) as session:
+        latest = repo.latest_measurements(session, [kpi.id or 0])[kpi.id or 0]
+        assert (latest.period_key, latest.value) == (before.period_key, before.value)
+        assert session.exec(select(Measurement)).all()  # the history before it stays
+
+
 # --- the command -------------------------------------------------------------------------------
 
 

@@ -91,6 +91,9 @@ class FakeControl:
         self.runs.append((list(names), at))
         return [JobReport(name, True, f"{name} ran") for name in names]
 
+    def back_to(self, now: datetime) -> None:
+        self.runs.append(([], now))
+
 
 def serve_page(ws: Workspace, ui: WebUi) -> Iterator[httpx.Client]:
     with (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import httpx
 
-from localslack import FakeClock, WebUi, Workspace
+from localslack import FakeClock, JobReport, WebUi, Workspace
 from tests.localslack.web.helpers import (
     FakeControl,
     post,
@@ -38,12 +39,15 @@ def test_jobs_run_as_of_the_chosen_time(page: httpx.Client, ui: WebUi) -> None:
     ui.control = control
     assert page.get("/ui/jobs").json()["jobs"] == ["reminders", "digest"]
     ran = post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00:00-05:00", "jobs": ["digest"]})
-    assert ran.json()["reports"] == [{"name": "digest", "ok": True, "summary": "digest ran"}]
+    assert ran.json()["reports"] == [
+        {"name": "digest", "ok": True, "summary": "digest ran", "said": []}
+    ]
     names, at = control.runs[-1]
     assert names == ["digest"]
     assert at == datetime(2025, 12, 1, 14, 0, tzinfo=UTC)
     post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC"})
-    assert control.runs[-1][0] == ["reminders", "digest"]  # none named: all of them
+    # none named: all of them, one at a time (to tell what each posted)
+    assert [names for names, _ in control.runs[-2:]] == [["reminders"], ["digest"]]
 
     assert (
         post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "jobs": ["nope"]}).status_code == 400
@@ -52,3 +56,91 @@ def test_jobs_run_as_of_the_chosen_time(page: httpx.Client, ui: WebUi) -> None:
     assert (
         post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "Mars/Base"}).status_code == 400
     )
+
+
+def test_the_suggested_time_comes_from_real_time_and_does_not_creep(
+    page: httpx.Client, fake_time: FakeClock
+) -> None:
+    """Reopening the panel after a run must not suggest yet another week ahead."""
+    first = page.get("/ui/jobs", params={"tz": "Europe/Berlin"}).json()
+    assert first["real_now"] == fake_time()
+    # START is Wednesday 26 Nov 2025 23:33 UTC: Thursday 00:33 in Berlin
+    assert first["suggested"] == "2025-12-01T10:30"
+    post(page, "/ui/jobs/run", {"at": first["suggested"], "tz": "Europe/Berlin"})
+    again = page.get("/ui/jobs", params={"tz": "Europe/Berlin"}).json()
+    assert again["travelled"] is True
+    assert again["suggested"] == "2025-12-01T10:30"
+    fake_time.advance(5 * 86400)  # real time reaches Monday evening: the next Monday, then
+    assert page.get("/ui/jobs", params={"tz": "Europe/Berlin"}).json()["suggested"] == (
+        "2025-12-08T10:30"
+    )
+    assert page.get("/ui/jobs", params={"tz": "Mars/Base"}).status_code == 400
+
+
+class PostingControl(FakeControl):
+    """An app whose jobs post what kpibot's would: a reminder DM, a digest with its chart,
+    a review thread with a reply, and an update of an earlier message."""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self.ws = ws
+        self.undone: list[datetime] = []
+
+    def job_names(self) -> list[str]:
+        return ["reminders", "digests", "reviews"]
+
+    def run_jobs(self, names: Sequence[str], at: datetime) -> list[JobReport]:
+        ws = self.ws
+        for name in names:
+            if name == "reminders":
+                dm = ws.open_dm("U0BOB")[0].id
+                ws.post_message(dm, "Pipeline for week 49 is due\nLog it here")
+            elif name == "digests":
+                ws.post_message("C0SALES", "📊 Sales — week 49: 1 off track")
+                earlier = ws.post_message("C0QUIET", "old digest")
+                ws.update_message("C0QUIET", earlier.ts, text="old digest, updated")
+            elif name == "reviews":
+                parent = ws.post_message("C0SALES", "Monthly review: 3 KPIs to look at")
+                ws.post_message("C0SALES", "Win rate", thread_ts=parent.ts)
+        return super().run_jobs(names, at)
+
+    def back_to(self, now: datetime) -> None:
+        self.undone.append(now)
+
+
+def test_a_run_says_what_happened_in_a_persons_words(
+    page: httpx.Client, ui: WebUi, ws: Workspace
+) -> None:
+    ui.control = PostingControl(ws)
+    ran = post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC"}).json()
+    said = {r["name"]: r["said"] for r in ran["reports"]}
+    assert said["reminders"] == ["Reminded Bob Stone: “Pipeline for week 49 is due”"]
+    assert said["digests"] == [
+        "Posted in #sales: “📊 Sales — week 49: 1 off track”",
+        "Posted in #quiet: “old digest, updated”",
+    ]
+    assert said["reviews"] == [
+        "Posted in #sales: “Monthly review: 3 KPIs to look at” (1 reply in its thread)"
+    ]
+    assert all("summary" in r for r in ran["reports"])  # the app's own words stay available
+
+    quiet = post(page, "/ui/jobs/run", {"at": "2025-12-01T10:00", "tz": "UTC", "jobs": []})
+    assert quiet.json()["reports"] == []
+
+
+def test_back_to_real_time_undoes_what_happened_ahead(
+    page: httpx.Client, ui: WebUi, ws: Workspace, fake_time: FakeClock
+) -> None:
+    control = PostingControl(ws)
+    ui.control = control
+    before = ws.post_message("C0SALES", "posted in real time")
+    post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC"})
+    assert len(ws.messages_in("C0SALES")) > 1
+    assert post(page, "/ui/clock/reset", {}).json()["ok"]
+    now = fake_time()
+    assert [m.ts for m in ws.messages_in("C0SALES")] == [before.ts]  # the future is gone
+    assert ws.dm_with("U0BOB") == []
+    assert control.undone == [datetime.fromtimestamp(now, UTC)]  # and the app undoes its part
+    after = ws.post_message("C0SALES", "posted after coming back")
+    assert float(after.ts) <= now + 1  # stamped now, not hours ahead
+    assert float(after.ts) > float(before.ts)
