@@ -38,13 +38,14 @@ export class ClockPanel {
     document.getElementById("clock-tz").textContent = this.env.tz();
     let info;
     try {
-      info = await getJson("/ui/jobs");
+      info = await getJson(`/ui/jobs?tz=${encodeURIComponent(this.env.tz())}`);
     } catch (error) {
       this.env.toast(error.message);
       return;
     }
-    if (!this.at.value) this.at.value = this.localInput(nextMonday(info.now, this.env.tz()));
-    this.quickPicks(info.now);
+    // From real time, not the moved clock: reopening after a run suggests the same Monday.
+    this.at.value = info.suggested;
+    this.quickPicks(info.real_now);
     this.jobs.replaceChildren();
     if (!info.jobs.length) {
       const note = document.createElement("p");
@@ -96,24 +97,94 @@ export class ClockPanel {
     const jobs = [...this.jobs.querySelectorAll("input:checked")].map((box) => box.value);
     const button = document.getElementById("clock-run");
     button.disabled = true;
-    const result = await this.env.post("/ui/jobs/run", { at: this.at.value, tz: this.env.tz(), jobs });
-    button.disabled = false;
     this.results.replaceChildren();
-    if (result.reports === undefined) {
-      this.env.toast(result.error || "Could not run the jobs.");
-      return;
+    const progress = new Progress(jobs.length);
+    const asked = jobs.length ? jobs : [null]; // none ticked: only move the clock
+    let ran = 0;
+    for (const [index, name] of asked.entries()) {
+      if (name) progress.step(`Running ${name} (${index + 1} of ${jobs.length})…`);
+      else progress.step("Moving the clock…");
+      const result = await this.env.post("/ui/jobs/run", { at: this.at.value, tz: this.env.tz(), jobs: name ? [name] : [] });
+      if (result.reports === undefined) {
+        progress.done(`Stopped: ${result.error || "could not run the jobs."}`);
+        this.env.toast(result.error || "Could not run the jobs.");
+        button.disabled = false;
+        return;
+      }
+      for (const report of result.reports) {
+        this.results.append(reportItem(report));
+        ran += 1;
+      }
+      progress.advance();
+      this.env.refresh();
     }
-    if (!result.reports.length) this.results.append(item("Clock moved; no jobs ran.", true));
-    for (const report of result.reports) this.results.append(item(`${report.name}: ${report.summary}`, report.ok));
-    this.env.refresh();
+    progress.done(ran ? `Done: ${ran} of ${jobs.length} jobs ran as of ${this.at.value.replace("T", " ")}.` : "Done: clock moved; no jobs ran.");
+    button.disabled = false;
   }
 
   async reset() {
     const result = await this.env.post("/ui/clock/reset", {});
     if (!result.ok) this.env.toast(result.error || "Could not reset the clock.");
-    this.results.replaceChildren(item("Back to real time.", true));
+    document.getElementById("clock-progress").hidden = true;
+    this.results.replaceChildren(item("Back to real time: what happened ahead of it is undone.", true));
     this.env.refresh();
   }
+}
+
+// The progress line under the buttons: which job runs now, and for how long.
+class Progress {
+  constructor(total) {
+    this.holder = document.getElementById("clock-progress");
+    this.bar = document.getElementById("clock-progress-bar");
+    this.status = document.getElementById("clock-status");
+    this.bar.max = Math.max(1, total);
+    this.bar.value = 0;
+    this.holder.hidden = false;
+    this.timer = null;
+  }
+
+  step(text) {
+    clearInterval(this.timer);
+    const started = Date.now();
+    this.status.textContent = text;
+    this.timer = setInterval(() => {
+      this.status.textContent = `${text} ${Math.round((Date.now() - started) / 1000)} s`;
+    }, 1000);
+  }
+
+  advance() {
+    this.bar.value += 1;
+  }
+
+  done(text) {
+    clearInterval(this.timer);
+    this.bar.value = this.bar.max;
+    this.status.textContent = text;
+  }
+}
+
+// One job's outcome: what it did, in the words of someone looking at the workspace. The app's
+// own summary (written for operators) is kept as the tooltip.
+function reportItem(report) {
+  const title = report.name.charAt(0).toUpperCase() + report.name.slice(1);
+  if (!report.ok) {
+    const li = item(`${title} failed: ${report.summary}`, false);
+    return li;
+  }
+  const said = report.said || [];
+  const li = item(said.length ? `${title}:` : `${title}: nothing was due, nothing was sent.`, true);
+  li.title = `kpibot: ${report.summary}`;
+  if (said.length) {
+    const list = document.createElement("ul");
+    list.className = "job-said";
+    for (const line of said) {
+      const entry = document.createElement("li");
+      entry.textContent = line;
+      list.append(entry);
+    }
+    li.append(list);
+  }
+  return li;
 }
 
 function item(text, ok) {

@@ -141,7 +141,7 @@ def run_scheduled_work(page: Page, at: str, *, opened: bool = False) -> None:
     expect(panel.locator(".job").first).to_be_visible()
     panel.locator("#clock-at").fill(at)
     panel.locator("#clock-run").click()
-    expect(panel.locator("#clock-results")).to_contain_text("reminders:")
+    expect(panel.locator("#clock-status")).to_contain_text("Done")
     expect(panel.locator("#clock-results li.failed")).to_have_count(0)
     expect(page.locator("#clock-button")).to_contain_text("(moved)")
     page.click("#clock-close")
@@ -329,3 +329,53 @@ def test_on_a_phone_the_digest_chart_keeps_a_readable_width(
     assert_fits_the_screen(page)
     assert_no_name_breaks_per_letter(page, "#messages .author, #messages .block-header")
     screenshot(page, "browser-phone-digest", capsys)
+
+
+# --- the clock control -----------------------------------------------------------------------------
+
+
+def test_running_the_jobs_shows_progress_and_says_what_happened(
+    page: Page, stack: LocalStack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    act_as(page, SAM)
+    page.click("a[data-conversation=C0DEMOMRKT]")
+    page.click("#clock-button")
+    panel = page.locator("#clock-panel")
+    expect(panel.locator(".job").first).to_be_visible()
+    berlin = stack.now().astimezone(ZoneInfo("Europe/Berlin")).date()
+    monday = berlin + timedelta(days=(7 - berlin.weekday()) % 7 or 7)  # after today
+    suggested = f"{monday.isoformat()}T10:30"
+    expect(panel.locator("#clock-at")).to_have_value(suggested)
+    # Every line the progress line showed, however briefly.
+    page.evaluate(
+        """() => {
+            window.clockStatuses = [];
+            const status = document.getElementById("clock-status");
+            new MutationObserver(() => window.clockStatuses.push(status.textContent))
+                .observe(status, { childList: true, characterData: true, subtree: true });
+        }"""
+    )
+    panel.locator("#clock-run").click()
+    results = panel.locator("#clock-results")
+    expect(results).to_contain_text("Reminded Sam Keller")  # who was reminded
+    expect(results).to_contain_text("Posted in #marketing")  # where the digest went
+    expect(panel.locator("#clock-status")).to_contain_text("Done")
+    statuses = " | ".join(page.evaluate("window.clockStatuses"))
+    jobs = panel.locator(".job").count()
+    assert f"Running reminders (1 of {jobs})" in statuses, statuses
+    assert f"Running digests (2 of {jobs})" in statuses, statuses
+    text = results.inner_text()
+    for internal in ("stale", "new periods", "steps"):
+        assert internal not in text, text
+    screenshot(page, "browser-clock-report", capsys)
+
+    page.click("#clock-close")
+    page.click("#clock-button")  # reopened: the same Monday, not one more week ahead
+    expect(panel.locator("#clock-at")).to_have_value(suggested)
+
+    panel.locator("#clock-reset").click()
+    expect(page.locator("#clock-button")).not_to_contain_text("(moved)")
+    digest = page.locator("#messages .message").filter(has_text="Marketing-qualified leads")
+    expect(digest).to_have_count(0)  # posted ahead of real time: undone
