@@ -104,7 +104,9 @@ export class ClockPanel {
     for (const [index, name] of asked.entries()) {
       if (name) progress.step(`Running ${name} (${index + 1} of ${jobs.length})…`);
       else progress.step("Moving the clock…");
-      const result = await this.env.post("/ui/jobs/run", { at: this.at.value, tz: this.env.tz(), jobs: name ? [name] : [] });
+      const result = await this.env.post("/ui/jobs/run", {
+        at: this.at.value, tz: this.env.tz(), jobs: name ? [name] : [], keep_clock: index > 0,
+      });
       if (result.reports === undefined) {
         progress.done(`Stopped: ${result.error || "could not run the jobs."}`);
         this.env.toast(result.error || "Could not run the jobs.");

@@ -144,3 +144,17 @@ def test_back_to_real_time_undoes_what_happened_ahead(
     after = ws.post_message("C0SALES", "posted after coming back")
     assert float(after.ts) <= now + 1  # stamped now, not hours ahead
     assert float(after.ts) > float(before.ts)
+
+
+def test_later_jobs_of_one_run_leave_the_clock_ticking_on(
+    page: httpx.Client, ws: Workspace, fake_time: FakeClock
+) -> None:
+    """The page runs a run's jobs one request at a time; only the first one moves the clock,
+    so the second does not turn it back to the chosen time."""
+    post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC"})
+    monday = datetime(2025, 12, 1, 9, 0, tzinfo=UTC).timestamp()
+    fake_time.advance(42)  # the first job took a while
+    post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC", "keep_clock": True})
+    assert ws.clock() == monday + 42
+    post(page, "/ui/jobs/run", {"at": "2025-12-01T09:00", "tz": "UTC"})
+    assert ws.clock() == monday
