@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Route
+    from playwright.sync_api import Browser, BrowserContext, Route, ViewportSize
 
 # Read at import: the suite's autouse fixture removes KPIBOT_* variables before each test.
 REQUIRE_BROWSER = os.environ.get("KPIBOT_REQUIRE_BROWSER") == "1"
@@ -98,13 +98,13 @@ class OutsideRequests:
             route.abort()
 
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}  # an iPhone 12-15 in portrait, in CSS pixels
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}  # an iPhone 12-15 in portrait, in CSS pixels
 
 
 @contextmanager
 def page_context(
-    browser: Browser, viewport: dict[str, int] | None = None
+    browser: Browser, viewport: ViewportSize | None = None
 ) -> Iterator[tuple[BrowserContext, OutsideRequests]]:
     context = browser.new_context(viewport=viewport or DESKTOP, locale="en-US")
     context.set_default_timeout(TIMEOUT_MS)

@@ -24,7 +24,7 @@ from storage.db import session_scope
 from tests.e2e.browser import PHONE, OutsideRequests, launched, page_context, screenshot
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, FloatRect, Page
 
 pytestmark = pytest.mark.e2e
 LEO, SAM = "U0DEMOLEO", "U0DEMOSAM"
@@ -235,7 +235,7 @@ def phone(browser: Browser, stack: LocalStack) -> Iterator[Page]:
         _no_outside(outside)
 
 
-def box(page: Page, selector: str) -> dict[str, float]:
+def box(page: Page, selector: str) -> FloatRect:
     found = page.locator(selector).first.bounding_box()
     assert found is not None, f"{selector} is not on screen"
     return found

@@ -69,9 +69,13 @@ def test_a_late_value_updates_the_posted_digest_without_another_run(stack: Local
         assert "Logged" in reply.text, reply.text
 
     assert stack.runtime is not None
-    stack.runtime.events.drain()  # what the event pump does within moments, done here and now
-    updates = [c for c in ws.calls_to("chat.update") if c.params.get("channel") == SALES]
-    assert updates, "the posted digest was not updated"
+    # The reply can reach the page a moment before the listener publishes the event, so drain
+    # what is queued, then wait for the event pump (running in the stack) to do the rest.
+    stack.runtime.events.drain()
+    ws.wait_for(
+        lambda: [c for c in ws.calls_to("chat.update") if c.params.get("channel") == SALES],
+        timeout=30,
+    )
     after = _sales_digest(ws)
     assert after.ts == before.ts  # type: ignore[attr-defined]
     assert "$7.77M" in json.dumps(after.blocks)  # type: ignore[attr-defined]
