@@ -1,10 +1,13 @@
-"""The HTTP front: Slack's requests at POST /slack/events and a health check at GET /healthz.
+"""The HTTP front: Slack's requests at POST /slack/events, a health check at GET /healthz,
+and the values API under /api/v1 when its routes are given (see bot.api).
 
 Bolt's dispatch is synchronous; it runs on Starlette's thread pool so one slow request never
 holds up the event loop (Bolt's own Starlette adapter calls it on the loop).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -13,12 +16,12 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 MAX_BODY = 1_000_000  # Slack's payloads are far smaller; refuse anything absurd
 
 
-def build_http_app(app: App, engine: Engine) -> Starlette:
+def build_http_app(app: App, engine: Engine, api_routes: Sequence[BaseRoute] = ()) -> Starlette:
     async def slack_events(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY:
@@ -42,5 +45,6 @@ def build_http_app(app: App, engine: Engine) -> Starlette:
         routes=[
             Route("/slack/events", slack_events, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *api_routes,
         ]
     )

@@ -39,13 +39,13 @@ def serve(settings: Settings, engine: Engine, *, scheduler: bool) -> None:
     else:
         log.info("scheduled work is off (--no-scheduler)")
     try:
-        _serve_requests(settings, engine, app)
+        _serve_requests(settings, engine, app, rt)
     finally:
         if clock is not None:
             clock.shutdown(wait=False)
 
 
-def _serve_requests(settings: Settings, engine: Engine, app: Any) -> None:
+def _serve_requests(settings: Settings, engine: Engine, app: Any, rt: Runtime) -> None:
     if settings.slack_app_token is not None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -54,9 +54,11 @@ def _serve_requests(settings: Settings, engine: Engine, app: Any) -> None:
         return
     import uvicorn
 
+    from bot.api.wiring import api_routes
+
     log.info("serving Slack requests on http://%s:%s/slack/events", settings.host, settings.port)
     uvicorn.run(
-        build_http_app(app, engine),
+        build_http_app(app, engine, api_routes(rt)),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
         validation_alias="KPIBOT_RENDER_WORKERS",
     )
 
+    # The values API: requests a minute each token may send (bursts up to that many).
+    api_rate_limit: int = Field(600, ge=1, le=1_000_000, validation_alias="KPIBOT_API_RATE_LIMIT")
+
     @field_validator("slack_api_url")
     @classmethod
     def _check_api_url(cls, value: str) -> str:

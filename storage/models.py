@@ -431,3 +431,7 @@ class ActionItem(SQLModel, table=True):
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
+
+
+# The API tables live in their own module; importing it registers them with the rest.
+from storage.api_models import ApiIdempotency, ApiToken  # noqa: E402, F401
