@@ -183,7 +183,12 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
             }
         )
     if result.history:
-        lines = "\n".join(f"{esc(label)}: *{esc(value)}*" for label, value in result.history)
+        lines = "\n".join(
+            f"{esc(label)}: *{esc(value)}*" + (f" via API token *{esc(token)}*" if token else "")
+            for (label, value), token in zip(
+                result.history, result.via_tokens or (None,) * len(result.history), strict=True
+            )
+        )
         blocks.append(section(f"*Recent values*\n{lines}"))
     if row.active:
         blocks.append(

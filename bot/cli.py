@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bot import tokens_cli
 from bot.digests import cli as digest_cli
 from bot.server import NotConfigured
 from bot.settings import Settings, SettingsError, load_settings
@@ -102,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run_job.set_defaults(run=_run_job)
     digest_cli.add_parser(sub, _render_digest, _moment)
+    tokens_cli.add_parser(sub, _tokens)
     return parser
 
 
@@ -271,6 +273,20 @@ def _render_digest(args: argparse.Namespace, settings: Settings) -> int:
     for path in written:
         print(f"Wrote {path}")
     return 0
+
+
+def _tokens(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.context import CommandError
+
+    if not hasattr(args, "tokens_action"):
+        raise CliError("say what to do: kpibot tokens create|list|revoke (see --help).")
+    engine = _engine(settings)
+    try:
+        return tokens_cli.run(args, settings, engine)
+    except CommandError as exc:
+        raise CliError(exc.message + (f" {exc.hint}" if exc.hint else "")) from None
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

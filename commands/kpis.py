@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands import insight
+from commands.api_tokens import token_behind
 from commands.context import CommandError, Context
 from commands.fields import Checked, check_kpi
 from commands.lookup import Ambiguous, find_goal, find_kpi, find_team
@@ -241,6 +242,7 @@ def show(ctx: Context, ref: str, *, share: bool = False) -> KpiCard | Choose:
         (insight.period_label(kpi.cadence, m.period_key), format_value(m.value, kpi.unit))
         for m in reversed(facts.values)
     )
+    via_tokens = tuple(token_behind(m.logged_by) for m in reversed(facts.values))
     direction = {
         Direction.UP: "higher is better",
         Direction.DOWN: "lower is better",
@@ -255,4 +257,5 @@ def show(ctx: Context, ref: str, *, share: bool = False) -> KpiCard | Choose:
         history=history[:6],
         chart=insight.series_for(ctx, facts),
         shared=share,
+        via_tokens=via_tokens[:6],
     )

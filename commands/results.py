@@ -59,6 +59,7 @@ class KpiCard:
     history: tuple[tuple[str, str], ...]  # (period label, value), newest first
     chart: KpiSeries
     shared: bool = False
+    via_tokens: tuple[str | None, ...] = ()  # per history entry: the API token that sent it
 
 
 @dataclass(frozen=True)
