@@ -117,7 +117,8 @@ def gather(ctx: Context, kpis: Sequence[Kpi], periods: int = HISTORY_PERIODS) ->
     """Everything needed to show `kpis`, in a fixed number of queries."""
     if not kpis:
         return []
-    teams = {t.id: t for t in repo.list_teams(ctx.session)}
+    # Only the teams shown: one value logged through the API must not load every team.
+    teams = repo.teams_by_id(ctx.session, {k.team_id for k in kpis if k.team_id is not None})
     goals = repo.goals_by_id(ctx.session)
     longest = max(_DAYS_PER_PERIOD[k.cadence] for k in kpis) * (periods + 1)
     since = ctx.now.date() - timedelta(days=longest)
@@ -237,7 +238,8 @@ def goal_nodes(ctx: Context, goals: Sequence[Goal] | None = None) -> list[GoalNo
             memo[goal.id] = rollup(parts)
         return memo[goal.id]
 
-    teams = {t.id: t for t in repo.list_teams(ctx.session)}
+    # Only the teams shown: one value logged through the API must not load every team.
+    teams = repo.teams_by_id(ctx.session, {k.team_id for k in kpis if k.team_id is not None})
     ordered = tree_order(
         goals, key=lambda g: g.id, parent=lambda g: g.parent_id if g.parent_id in by_id else None
     )

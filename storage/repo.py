@@ -85,6 +85,13 @@ def list_teams(session: Session) -> list[Team]:
     return list(session.exec(select(Team).order_by(Team.key)))
 
 
+def teams_by_id(session: Session, team_ids: Iterable[int]) -> dict[int, Team]:
+    ids = set(team_ids)
+    if not ids:
+        return {}
+    return {t.id: t for t in session.exec(select(Team).where(col(Team.id).in_(ids))) if t.id}
+
+
 def get_person(session: Session, user_id: str) -> Person | None:
     return session.exec(select(Person).where(Person.slack_user_id == user_id)).first()
 
