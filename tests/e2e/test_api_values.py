@@ -4,12 +4,15 @@ nothing, and shown as coming from the token."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
 
 from .api_helpers import ApiHarness, start
 from .conftest import ALICE, SALES
+from .reminder_helpers import MONDAY_10_NY, make_job, reminder_dms
+from .reminder_helpers import text_of as reminder_text
 from .test_log_and_show import text_of
 
 
@@ -161,3 +164,18 @@ def test_a_batch_of_a_thousand_rows_fits(api: ApiHarness) -> None:
     response = api.call("POST", "/api/v1/values:batch", token, json={"values": rows})
     assert response.status_code == 201, response.text[:500]
     assert api.counts()["measurement"] == len(rows)
+
+
+def test_a_value_sent_through_the_api_answers_the_owners_reminder(
+    api: ApiHarness, slack_server
+) -> None:
+    job = make_job(api.engine, slack_server, api.workspace, api.runtime.policy)
+    job.run(MONDAY_10_NY)
+    api.clock[0] = MONDAY_10_NY + timedelta(hours=1)
+    token = api.token()
+    payload = {"kpi": "pipeline", "value": "1.25M", "period": "2026-W48"}
+    assert api.call("POST", "/api/v1/values", token, json=payload).status_code == 201
+    dm = api.wait(
+        lambda: [m for m in reminder_dms(api.workspace, ALICE) if "Logged" in reminder_text(m)]
+    )
+    assert "$1.25M" in reminder_text(dm[0])
