@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -25,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.api.fairlock import FairLock
 from bot.api.openapi import document
 from bot.api.ratelimit import RateLimited, RateLimiter
 from commands import api_reads
@@ -95,7 +95,7 @@ class Api:
         self.on_logged = on_logged
         # SQLite has one writer at a time and makes the others poll with growing sleeps, which
         # shows as a long latency tail; queueing this process's writes on a lock is faster.
-        self._sqlite_writes = threading.Lock() if engine.dialect.name == "sqlite" else None
+        self._sqlite_writes = FairLock() if engine.dialect.name == "sqlite" else None
 
     def routes(self) -> list[Route]:
         return [
