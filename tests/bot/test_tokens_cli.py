@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from bot.cli import main
 from commands.api_tokens import Unauthenticated, authenticate
+from commands.configfile import apply_config, parse_config
 from commands.context import Context, Policy
 from core.tokens import looks_like_token, token_hash
 from storage.db import make_engine, session_scope
@@ -16,12 +17,13 @@ from .test_cli import CONFIG
 
 
 @pytest.fixture
-def db(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch, capsys) -> str:
+def db(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.chdir(tmp_path)  # no stray .env is read
-    (tmp_path / "company.yml").write_text(CONFIG, encoding="utf-8")
-    assert main(["import", "company.yml"]) == 0
-    capsys.readouterr()
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        apply_config(session, parse_config(CONFIG, "company.yml"), actor="test", now=NOW)
+    engine.dispose()
     return database_url
 
 
