@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot import tokens_cli
+from bot.api import cli as tokens_cli
 from bot.digests import cli as digest_cli
 from bot.server import NotConfigured
 from bot.settings import Settings, SettingsError, load_settings

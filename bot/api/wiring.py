@@ -1,20 +1,21 @@
-"""The API's routes for a running kpibot: its database, rules, clock and Slack follow-ups."""
+"""The API's routes for a running kpibot: its database, rules, clock and the event bus."""
 
 from __future__ import annotations
 
 from starlette.routing import Route
 
-from bot import reminders
 from bot.api.routes import Api
+from bot.events import ValueStored
 from bot.runtime import Runtime
 from commands.results import ValueLogged
 
 
 def api_routes(rt: Runtime) -> list[Route]:
     def after_logged(logged: list[ValueLogged]) -> None:
-        # A value sent by a system answers the owner's reminder just as a typed one does.
+        # A value sent by a system answers the owner's reminder (and refreshes digests) just
+        # as a typed one does: the same event, from the API.
         for outcome in logged:
-            reminders.after_logged(rt, outcome)
+            rt.events.publish(ValueStored(outcome.kpi_key, outcome.period_key, source="api"))
 
     api = Api(
         rt.engine,

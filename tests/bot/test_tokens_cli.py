@@ -13,7 +13,14 @@ from core.tokens import looks_like_token, token_hash
 from storage.db import make_engine, session_scope
 
 from ..conftest import NOW
-from .test_cli import CONFIG
+
+CONFIG = """
+teams:
+  - {key: sales, name: Sales, channel: C0SALES01, timezone: America/New_York, lead: U0LEAD001}
+kpis:
+  - {key: pipeline, name: Qualified pipeline, team: sales, owner: U0ALICE01, unit: USD,
+     direction: up, target: 4000000, cadence: weekly}
+"""
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def start(
     server = ServerThread(build_http_app(app, engine, api_routes(runtime))).start()
     driver = SlackDriver(workspace, f"{server.url}/slack/events", SECRET)
     try:
-        yield ApiHarness(workspace, driver, engine, runtime, clock, base=server.url)
+        yield ApiHarness(workspace, driver, engine, runtime, clock, app, base=server.url)
     finally:
         driver.close()
         server.stop()

@@ -11,7 +11,7 @@ from core.values import ValueParseError, parse_value
 
 from .api_helpers import ApiHarness, start
 from .conftest import ALICE, SALES
-from .test_log_and_show import text_of
+from .slack_text import text_of
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from .api_helpers import ApiHarness, start
 from .conftest import ALICE, SALES
 from .reminder_helpers import MONDAY_10_NY, make_job, reminder_dms
 from .reminder_helpers import text_of as reminder_text
-from .test_log_and_show import text_of
+from .slack_text import text_of
 
 
 @pytest.fixture
