@@ -1,7 +1,7 @@
 """Tables of the HTTP API: access tokens (only their hashes) and remembered idempotent writes.
 
-Kept apart from storage.models, which imports this module at its end so that every table is
-registered on the same metadata.
+Kept apart from storage.models, which imports this module so that every table is registered
+on the same metadata.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models import UTCDateTime
+from storage.columns import UTCDateTime
 
 
 class ApiToken(SQLModel, table=True):

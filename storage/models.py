@@ -1,4 +1,4 @@
-"""Every table kpibot stores, in one module.
+"""Every table kpibot stores (the values API's two are in storage.api_models).
 
 Times are stored in UTC and always come back timezone-aware (see `UTCDateTime`), on SQLite as
 on PostgreSQL. Slack user IDs are kept as text: people are known by them everywhere.
@@ -6,34 +6,19 @@ on PostgreSQL. Slack user IDs are kept as text: people are known by them everywh
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 from core.kinds import Cadence, Direction, Indicator
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A datetime column that refuses naive values and always returns aware UTC datetimes."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+# The API's tables live in their own module; importing it registers them with the rest.
+from storage.api_models import ApiIdempotency, ApiToken  # noqa: F401
+from storage.columns import UTCDateTime as UTCDateTime  # re-exported: used by other modules
 
 
 class EnumText(TypeDecorator[StrEnum]):
@@ -431,7 +416,3 @@ class ActionItem(SQLModel, table=True):
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
-
-
-# The API tables live in their own module; importing it registers them with the rest.
-from storage.api_models import ApiIdempotency, ApiToken  # noqa: E402, F401
