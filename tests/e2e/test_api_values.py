@@ -21,7 +21,7 @@ def api(slack_server, engine, monkeypatch) -> Iterator[ApiHarness]:
     yield from start(slack_server, engine, monkeypatch)
 
 
-def _rows(api: ApiHarness, sql: str) -> list[tuple]:
+def _rows(api: ApiHarness, sql: str) -> list[tuple[object, ...]]:
     with api.engine.connect() as connection:
         return [tuple(r) for r in connection.execute(text(sql))]
 
