@@ -1,5 +1,5 @@
 """Values written through the HTTP API: checked against the token's scope, then stored by the
-same use case as `/kpi log` (commands.log.log_to), so parsing, periods, history and the audit
+same use case as `/kpi log` (commands.values.log_to), so parsing, periods, history and the audit
 trail are one code path whatever the channel.
 
 Refusals are `ApiRefusal`s carrying a `code`; the HTTP layer maps codes to statuses.
@@ -15,8 +15,8 @@ from typing import Any
 
 from commands.api_tokens import Caller
 from commands.context import CommandError, Context
-from commands.log import log_to
 from commands.results import ValueLogged
+from commands.values import log_to
 from storage import repo
 from storage.models import Kpi, Team
 

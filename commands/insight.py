@@ -238,8 +238,7 @@ def goal_nodes(ctx: Context, goals: Sequence[Goal] | None = None) -> list[GoalNo
             memo[goal.id] = rollup(parts)
         return memo[goal.id]
 
-    # Only the teams shown: one value logged through the API must not load every team.
-    teams = repo.teams_by_id(ctx.session, {k.team_id for k in kpis if k.team_id is not None})
+    teams = {t.id: t for t in repo.list_teams(ctx.session)}
     ordered = tree_order(
         goals, key=lambda g: g.id, parent=lambda g: g.parent_id if g.parent_id in by_id else None
     )
