@@ -117,8 +117,7 @@ def gather(ctx: Context, kpis: Sequence[Kpi], periods: int = HISTORY_PERIODS) ->
     """Everything needed to show `kpis`, in a fixed number of queries."""
     if not kpis:
         return []
-    # Only the teams shown: one value logged through the API must not load every team.
-    teams = repo.teams_by_id(ctx.session, {k.team_id for k in kpis if k.team_id is not None})
+    teams = {t.id: t for t in repo.list_teams(ctx.session)}
     goals = repo.goals_by_id(ctx.session)
     longest = max(_DAYS_PER_PERIOD[k.cadence] for k in kpis) * (periods + 1)
     since = ctx.now.date() - timedelta(days=longest)

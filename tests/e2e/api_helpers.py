@@ -65,9 +65,8 @@ class ApiHarness(Harness):
         sent = dict(headers or {})
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
-        return httpx.request(
-            method, self.base + path, headers=sent, trust_env=False, timeout=30, **kwargs
-        )
+        kwargs.setdefault("timeout", 30)
+        return httpx.request(method, self.base + path, headers=sent, trust_env=False, **kwargs)
 
     def counts(self) -> dict[str, int]:
         """Rows in every table an API write could touch: equal before and after = nothing
