@@ -31,8 +31,7 @@ resolved to absolute names.
 
 Circles between modules are found on the graph of our modules' imports:
 - Imports under `if TYPE_CHECKING:` do not count: they never run, and annotations are strings
-  (`from __future__ import annotations`), so they cannot make import order matter. So
-  commands.results naming commands.digest's TeamDigest for a type is no circle here.
+  (`from __future__ import annotations`), so they cannot make import order matter.
 - Imports inside functions DO count. A lazy import is how a circle is usually hidden ("import
   here to avoid a circular import"), and the module still calls into the other one at run time;
   the two modules cannot be understood, tested or moved apart. Lazy imports that only keep a
