@@ -179,3 +179,16 @@ def _within(module: str, prefix: str) -> bool:
 def _explain(package: str) -> str:
     allowed = sorted(ALLOWED[package]) or "none of kpibot's packages"
     return f"{package} may import {allowed} (see this module's docstring for why)"
+
+
+MAX_LINES = 450  # past this a module does more than one job: split it (issue 14)
+
+
+@pytest.mark.parametrize("package", ["bot", "commands", "core", "storage", "charts", "localslack"])
+def test_no_module_is_too_long_to_read(package: str) -> None:
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}, f"split these modules (over {MAX_LINES} lines): {long}"
