@@ -35,7 +35,7 @@ def _kpi(entry: HomeKpi) -> Block:
         accessory=button(
             "Log value",
             ids.LOG_OPEN,
-            entry.row.key,
+            f"{entry.row.key} {entry.log_period}" if entry.log_period else entry.row.key,
             style="primary" if entry.state != "up_to_date" else None,
         ),
     )

@@ -2,8 +2,12 @@
 items, and the goals of their teams with status.
 
 A person's teams are those they lead, those whose KPIs they own and those their open action
-items belong to; their goals show with the goals above them, so the tree reads to the top. A KPI is *up to date* when its last finished period has a value, *due* when
-only that one is missing, and *late* when more are.
+items belong to; their goals show with the goals above them, so the tree reads to the top.
+
+A KPI's missing periods, and whether each is due or late, come from the one rule in
+:mod:`core.due` that reminders and digests use too: the KPI is *up to date* with none missing,
+*due* while every missing period is only due, and *late* once one of them is late. Its
+**Log value** opens the oldest missing period, the one to catch up on first.
 """
 
 from __future__ import annotations
@@ -14,11 +18,10 @@ from typing import Literal
 
 from commands import insight
 from commands.context import Context
-from commands.health import periods_missing
-from commands.reminders.planner import zone
+from commands.due import owed_by_kpi
 from commands.results import GoalNode, KpiRow, OpenActionItem
 from commands.reviews.action_items import views
-from core.cadence import period_for
+from core.due import summary
 from storage import repo, reviews
 from storage.models import Goal
 
@@ -30,7 +33,8 @@ MAX_KPIS = 20
 class HomeKpi:
     row: KpiRow
     state: DueState
-    due: str  # "week 48 (23-29 Nov 2026) is due", "up to date", "3 periods without a value"
+    due: str  # "week 48 (23-29 Nov 2026) is due", "up to date", "week 47 (...) is late; ..."
+    log_period: str | None = None  # the oldest missing period's key: what Log value opens
 
 
 @dataclass(frozen=True)
@@ -47,21 +51,16 @@ def home(ctx: Context) -> HomeView:
     session = ctx.session
     owned = repo.list_kpis(session, repo.KpiFilter(owner=ctx.actor))
     facts = insight.gather(ctx, owned, periods=2)
-    latest = repo.latest_measurements(session, [k.id for k in owned if k.id is not None])
+    owed = owed_by_kpi(session, owned, now=ctx.now, policy=ctx.policy)
     teams = {t.id: t for t in repo.list_teams(session)}
     rows = []
     for fact in facts:
-        kpi = fact.kpi
-        team = teams.get(kpi.team_id)
-        tz = zone(team.timezone if team else None, ctx.policy.tz)
-        closed = period_for(kpi.cadence, ctx.now, tz).previous()
-        missing = periods_missing(kpi, latest.get(kpi.id or 0), tz, ctx.now)
-        if missing == 0:
-            rows.append(HomeKpi(fact.row, "up_to_date", "up to date"))
-        elif missing == 1:
-            rows.append(HomeKpi(fact.row, "due", f"{closed.label} is due"))
-        else:
-            rows.append(HomeKpi(fact.row, "late", f"{missing} periods without a value"))
+        missing = owed.get(fact.kpi.id or 0, [])
+        state: DueState = (
+            "late" if any(o.late for o in missing) else "due" if missing else "up_to_date"
+        )
+        oldest = missing[0].period.key if missing else None
+        rows.append(HomeKpi(fact.row, state, summary(missing), oldest))
     order = {"late": 0, "due": 1, "up_to_date": 2}
     rows.sort(key=lambda r: (order[r.state], r.row.key))
     actions = reviews.open_actions(session, owner=ctx.actor)

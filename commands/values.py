@@ -109,11 +109,12 @@ def without_own_unit(text: str, unit: str | None) -> str:
     return stripped
 
 
-def open_log_form(ctx: Context, ref: str) -> OpenModal:
-    """The "Log value" form for a KPI, prefilled with its current period."""
+def open_log_form(ctx: Context, ref: str, period_key: str | None = None) -> OpenModal:
+    """The "Log value" form for a KPI, prefilled with ``period_key`` (Home passes the oldest
+    period it says is missing) or else the current period."""
     kpi = find_kpi(ctx, ref)
     require_log(ctx, kpi)
-    period = resolve_period(ctx, kpi, None)
+    period = resolve_period(ctx, kpi, period_key)
     return OpenModal(
         "log_value",
         initial={

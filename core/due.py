@@ -104,9 +104,7 @@ def owed(
     delegate while they are away); ``away`` means the owner is away with nobody covering.
     """
     out = []
-    for period in finished_periods(
-        cadence, tz, created_at, now, days=work.days, horizon=horizon
-    ):
+    for period in finished_periods(cadence, tz, created_at, now, days=work.days, horizon=horizon):
         if period.key in answered:
             continue
         late_moment = late_at(period, tz, work, rules)

@@ -25,8 +25,9 @@ def register(app: App, rt: Runtime) -> None:
     @app.action(ids.LOG_OPEN)
     def log_open(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        key = body["actions"][0]["value"]
-        _open_form(rt, body, respond, lambda ctx: values.open_log_form(ctx, key))
+        # "KEY" or, from Home and reminders, "KEY PERIOD": the period said to be missing
+        key, _, period = str(body["actions"][0]["value"]).partition(" ")
+        _open_form(rt, body, respond, lambda ctx: values.open_log_form(ctx, key, period or None))
 
     @app.action(ids.V2MOM_EDIT_OPEN)
     def v2mom_edit(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
