@@ -26,46 +26,48 @@ from storage.reminders import logged_periods
 
 
 class Rules:
-    """Each KPI's reminder settings and the working time that counts for it, as of ``now``."""
+    """Each KPI's reminder settings, and the working time that counts for it at a moment."""
 
     def __init__(
-        self, session: Session, kpis: Sequence[Kpi], *, now: datetime, policy: Policy
+        self, teams: dict[int | None, Team], people: dict[str, Person], policy: Policy
     ) -> None:
-        self.now = now
-        self.teams: dict[int | None, Team] = {t.id: t for t in repo.list_teams(session)}
-        self._settings = {tid: team_settings(t, policy) for tid, t in self.teams.items()}
+        self.people = people  # owners, and their delegates
+        self._settings = {tid: team_settings(t, policy) for tid, t in teams.items()}
         self._default = team_settings(None, policy)
+
+    @classmethod
+    def load(cls, session: Session, kpis: Sequence[Kpi], policy: Policy) -> Rules:
+        teams: dict[int | None, Team] = {t.id: t for t in repo.list_teams(session)}
         people = repo.people_by_id(session, {k.owner_user_id for k in kpis})
         delegates = {p.delegate_user_id for p in people.values() if p.delegate_user_id}
-        self.people: dict[str, Person] = people | repo.people_by_id(
-            session, delegates - set(people)
-        )
+        people |= repo.people_by_id(session, delegates - set(people))
+        return cls(teams, people, policy)
 
     def settings(self, kpi: Kpi) -> TeamSettings:
         return self._settings.get(kpi.team_id, self._default)
 
-    def who(self, kpi: Kpi) -> tuple[WorkingTime, bool]:
+    def who(self, kpi: Kpi, now: datetime) -> tuple[WorkingTime, bool]:
         """The reminded person's working time, and whether the owner is away uncovered."""
         team = self.settings(kpi)
         owner = self.people.get(kpi.owner_user_id)
         recipient = owner
-        away = is_away(owner, self.now, person_zone(owner, team))
+        away = is_away(owner, now, person_zone(owner, team))
         if away and owner is not None and owner.delegate_user_id:
             recipient, away = self.people.get(owner.delegate_user_id), False
         return team.working_time(person_zone(recipient, team)), away
 
-    def is_late(self, kpi: Kpi, period: Period) -> bool:
-        """Whether a missing value of ``kpi`` for ``period`` is late now (core.due)."""
+    def is_late(self, kpi: Kpi, period: Period, now: datetime) -> bool:
+        """Whether a missing value of ``kpi`` for ``period`` is late at ``now`` (core.due)."""
         team = self.settings(kpi)
-        work, away = self.who(kpi)
-        return due.is_late(period, team.tz, work, team.rules, self.now, away=away)
+        work, away = self.who(kpi, now)
+        return due.is_late(period, team.tz, work, team.rules, now, away=away)
 
 
 def owed_by_kpi(
     session: Session, kpis: Sequence[Kpi], *, now: datetime, policy: Policy
 ) -> dict[int, list[Owed]]:
     """For each KPI (by id), its missing periods oldest first, each due or late."""
-    rules = Rules(session, kpis, now=now, policy=policy)
+    rules = Rules.load(session, kpis, policy)
     candidates: dict[int, list[Period]] = {}
     for kpi in kpis:
         if kpi.id is None:
@@ -84,7 +86,7 @@ def owed_by_kpi(
         if kpi.id is None:
             continue
         team = rules.settings(kpi)
-        work, away = rules.who(kpi)
+        work, away = rules.who(kpi, now)
         out[kpi.id] = due.owed(
             kpi.cadence, team.tz, kpi.created_at, done[kpi.id], work, team.rules, now, away=away
         )

@@ -6,9 +6,9 @@ for its report period is *missing*. Rows are grouped under the goal each KPI ser
 goal's status rolls up from its rows (:func:`core.goals.rollup`).
 
 Mentions: a missing value names its owner; the owner is @-mentioned only when the value is
-late (:func:`core.digest_time.is_late`) and the owner is not away. While the owner is away the
-delegate, if any, is mentioned instead; a period the owner skipped (with a reason) mentions
-nobody.
+late (:mod:`core.due`: its reminders ran out unanswered) and the owner is not away. While the
+owner is away the delegate, if any, is mentioned instead; a period the owner skipped (with a
+reason) mentions nobody.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ week before, and a team that moves its day mid-week never gets two digests for o
 Catch-up: a run that finds this week's moment passed less than :data:`CATCH_UP` ago sends the
 digest; later than that the week is skipped (after a long outage nobody needs last Monday's
 digest on Thursday).
+
+Whether a missing value is *late* is not decided here: :mod:`core.due` holds the one rule that
+Home, reminders and digests share.
 """
 
 from __future__ import annotations
@@ -27,8 +30,6 @@ from core.cadence import Period, local_datetime, period_for
 from core.kinds import Cadence
 
 CATCH_UP = timedelta(hours=24)
-LATE_GRACE = timedelta(hours=6)
-"""A missing value counts as late once its period closed at least this long before the digest."""
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAY_WORDS = {name[:3].lower(): index for index, name in enumerate(WEEKDAY_NAMES)}
@@ -135,12 +136,6 @@ def report_period(cadence: Cadence, moment: datetime, tz: ZoneInfo) -> Period:
 def week_moment(week: Period, when: DigestTime, tz: ZoneInfo) -> datetime:
     """The digest moment that reviews ``week`` (in the week after it)."""
     return moment_in_week(week.next().start, when, tz)
-
-
-def is_late(period: Period, tz: ZoneInfo, moment: datetime, grace: timedelta = LATE_GRACE) -> bool:
-    """Whether a value for ``period`` missing at ``moment`` is late (see LATE_GRACE)."""
-    closed = period.due_at(tz).astimezone(UTC)
-    return moment.astimezone(UTC) - closed >= grace
 
 
 def history_periods(last: Period, count: int) -> list[Period]:

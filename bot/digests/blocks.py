@@ -112,8 +112,8 @@ def missing_line(item: MissingValue) -> str:
         if item.delegate:
             mentioned = item.delegate in item.mentions
             line += f"; {person(item.delegate, None, mention=mentioned)} logs for them"
-    if item.late:
-        line += " · *late*"
+    # late only when core.due says so: before that it is merely not in yet, and nobody is pinged
+    line += " · *late*" if item.late else ", not in yet"
     return line
 
 

@@ -19,10 +19,11 @@ from sqlmodel import Session
 
 from charts.series import KpiSeries, Point
 from commands.context import Policy
+from commands.due import Rules
 from commands.insight import end_of_day, precision_of, target_of
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
-from core.digest_time import history_periods, is_late, report_period
+from core.digest_time import history_periods, report_period
 from core.kinds import Cadence, Direction, Status
 from core.status import assess, pace_at
 from core.values import format_value
@@ -111,6 +112,7 @@ class DigestFacts:
             plans.append((kpi, tz, moment, history_periods(report, HISTORY + 1)))
         history = self._history(plans)
         people = repo.people_by_id(self.session, self._people([k for k, *_ in plans]))
+        self.rules = Rules(self.teams, people, self.policy)
         skipped = digests.skipped_periods(
             self.session, [(k.id, periods[-1].key) for k, _, _, periods in plans if k.id]
         )
@@ -226,7 +228,7 @@ class DigestFacts:
             period_label=report.label,
             owner=kpi.owner_user_id,
             owner_name=owner.display_name if owner else None,
-            late=is_late(report, tz, moment),
+            late=self.rules.is_late(kpi, report, moment),  # the one rule: core.due
             away_until=owner.away_until if away and owner else None,
             delegate=owner.delegate_user_id if away and owner else None,
             skipped=skipped.get((kpi.id, report.key)),

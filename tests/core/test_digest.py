@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.cadence import Period, period_containing
 from core.digest import (
     Change,
     DigestRow,
@@ -23,7 +22,6 @@ from core.digest_time import (
     digest_time_of,
     due_moment,
     history_periods,
-    is_late,
     moment_in_week,
     next_moment,
     parse_digest_time,
@@ -138,13 +136,6 @@ def test_report_period_is_the_last_closed_period_of_the_cadence() -> None:
     assert report_period(Cadence.QUARTERLY, monday, NY).key == "2026-Q3"
     periods = history_periods(report_period(Cadence.WEEKLY, monday, NY), 3)
     assert [p.key for p in periods] == ["2026-W46", "2026-W47", "2026-W48"]
-
-
-def test_a_missing_value_is_late_once_its_period_closed_six_hours_ago() -> None:
-    week: Period = period_containing(Cadence.WEEKLY, date(2026, 11, 23))
-    closed = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # Monday 00:00 in New York
-    assert not is_late(week, NY, closed + timedelta(hours=5, minutes=59))
-    assert is_late(week, NY, closed + timedelta(hours=6))
 
 
 # --- rows -------------------------------------------------------------------------------------

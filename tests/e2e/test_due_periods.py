@@ -102,6 +102,8 @@ def test_the_reminder_lists_every_missing_week_and_is_not_done_while_one_is(
 @pytest.fixture
 def digest_h(harness: Harness) -> Iterator[Harness]:
     harness.clock[0] = MONDAY_09_NY
+    with session_scope(harness.engine) as session:  # a known name: a mention is then a choice
+        repo.ensure_person(session, ALICE, MONDAY_09_NY).display_name = "Alice"
     harness.runtime.settings = harness.runtime.settings.model_copy(update={"render_workers": 0})
     yield harness
     harness.runtime.close()
