@@ -263,6 +263,24 @@ def sent_messages_about(session: Session, kpi_id: int, period_key: str) -> list[
     return sorted(i for i in sent if i is not None)
 
 
+def sent_reminders_listing(session: Session, kpi_id: int, since: datetime) -> list[int]:
+    """The reminder DMs sent since ``since`` that remind about any period of a KPI: each lists
+    the KPI's other missing periods too, so a value for any of them changes what they say."""
+    query = (
+        select_rows(Delivery.id)
+        .join(NudgeMessage, col(NudgeMessage.delivery_id) == col(Delivery.id))
+        .join(Nudge, col(Nudge.id) == col(NudgeMessage.nudge_id))
+        .where(
+            Nudge.kpi_id == kpi_id,
+            Delivery.kind == REMINDER,
+            Delivery.status == "sent",
+            col(Delivery.sent_at) >= since,
+        )
+        .distinct()
+    )
+    return sorted(i for i in session.exec(query) if i is not None)
+
+
 def waiting_nudges_in(session: Session, delivery_id: int) -> list[Nudge]:
     """The nudges of one reminder message still waiting for an answer."""
     query = (

@@ -1,7 +1,9 @@
 """Block Kit for reminder DMs, the lead's late notice, and the skip-a-period form.
 
 Short and friendly: one line of greeting, then each KPI with its last value, target and status
-and two buttons; Snooze at the bottom. Answered KPIs stay in the message, marked as done.
+and two buttons; then the other periods those KPIs still owe, each with its own Log value
+button; Snooze at the bottom. Answered KPIs stay in the message, marked as done, and "All
+done" is said only when nothing is missing any more.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from typing import Any
 
 from bot import ids
 from bot.blocks import STATUS_EMOJI, Block, Message, button, context, section
-from commands.reminders.messages import NudgeItem, ReminderMessage, SkipForm
+from commands.reminders.messages import MissingPeriod, NudgeItem, ReminderMessage, SkipForm
 from commands.text import esc
 
 MAX_ITEMS = 14  # three blocks each stays within Slack's 50 per message
+MAX_BLOCKS = 50
+MAX_MISSING = 5  # other missing periods listed; the Home tab has them all
 
 
 def render(message: ReminderMessage) -> Message:
@@ -30,6 +34,8 @@ def reminder(message: ReminderMessage) -> Message:
     if len(items) > MAX_ITEMS:
         rest = len(items) - MAX_ITEMS
         blocks.append(context(f"…and {rest} more: `/kpi mine` shows them all."))
+    room = MAX_BLOCKS - len(blocks) - 3  # the snooze buttons and their note stay
+    blocks.extend(_still_missing(message, room))
     if waiting:
         snooze = {"delivery": message.delivery_id}
         blocks.append(
@@ -67,9 +73,34 @@ def late_notice(message: ReminderMessage) -> Message:
     return Message(text=text, blocks=blocks)
 
 
+def _still_missing(message: ReminderMessage, room: int) -> list[Block]:
+    """The other periods the message's KPIs owe, oldest first, each with a Log value button."""
+    missing = message.still_missing
+    if not missing or room < 3:
+        return []
+    title = "Still without a value" if not message.open_items else "Also without a value"
+    shown = missing[: min(MAX_MISSING, room - 2)]
+    out: list[Block] = [section(f"*{title}:*")]
+    out.extend(_missing(period) for period in shown)
+    if len(missing) > len(shown):
+        rest = len(missing) - len(shown)
+        out.append(context(f"…and {rest} more: your Home tab lists them all."))
+    return out
+
+
+def _missing(period: MissingPeriod) -> Block:
+    when = "late" if period.late else "due"
+    return section(
+        f"*{esc(period.kpi_name)}* `{period.kpi_key}` — {esc(period.period_label)} · _{when}_",
+        accessory=button("Log value", ids.LOG_OPEN, f"{period.kpi_key} {period.period_key}"),
+    )
+
+
 def _greeting(message: ReminderMessage) -> str:
     waiting = message.open_items
     if not waiting:
+        if message.still_missing:
+            return ":white_check_mark: Thanks! " + _owed(message.still_missing)
         return ":white_check_mark: All done here, thanks!"
     covering = message.covering_for
     behalf = (
@@ -85,6 +116,12 @@ def _greeting(message: ReminderMessage) -> str:
     if message.follow_up:
         return f":wave: Friendly nudge: {len(waiting)} KPI values are still open.{behalf}"
     return f":wave: Hi! {len(waiting)} KPI values are due.{behalf}"
+
+
+def _owed(missing: tuple[MissingPeriod, ...]) -> str:
+    shown = [f"*{esc(m.kpi_name)}* for {esc(m.period_label)}" for m in missing[:3]]
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    return "Still without a value: " + ", ".join(shown) + more + "."
 
 
 def _names(items: tuple[NudgeItem, ...]) -> str:
@@ -128,6 +165,8 @@ def _item(item: NudgeItem, *, buttons: bool) -> list[Block]:
 def _fallback(message: ReminderMessage) -> str:
     waiting = message.open_items
     if not waiting:
+        if message.still_missing:
+            return _owed(message.still_missing).replace("*", "")
         return "All done, thanks!"
     names = "; ".join(f"{i.kpi_name} for {i.period_label}" for i in waiting[:5])
     return f"KPI values due: {names}"[:3000]

@@ -1,5 +1,6 @@
 """Reminder messages kept current: once a KPI period is logged, skipped or snoozed, every DM
-that asked about it (and the lead's late notice) is updated in place with chat.update."""
+that asked about it (and the lead's late notice), and every recent one listing it as still
+missing, is updated in place with chat.update."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def subscribe(rt: Runtime) -> None:
     def values_stored(events: Sequence[ValueStored]) -> None:
         for event in events:
             with session_scope(rt.engine) as session:
-                ids = to_refresh(session, event.kpi_key, event.period_key)
+                ids = to_refresh(session, event.kpi_key, event.period_key, rt.now())
             refresh(rt, ids)
 
     rt.events.subscribe(values_stored)

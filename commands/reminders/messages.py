@@ -3,6 +3,10 @@
 A message is rendered from the database when it is sent and again whenever one of its KPIs
 is answered, so it always shows the current state: a KPI logged since the plan was made is
 left out of a message about to go, and an answered one shows what was logged.
+
+Besides the periods it reminds about, a reminder lists every other period its KPIs still owe
+(core.due: missing since the KPI was created, each due or late), so it never says "all done"
+while one is missing, e.g. a week whose reminders were skipped as stale after downtime.
 """
 
 from __future__ import annotations
@@ -10,13 +14,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlmodel import Session
 
 from commands import insight
 from commands.context import CommandError, Context, Policy
+from commands.due import owed_by_kpi
 from commands.permissions import require_log
 from commands.reminders.rules import (
     person_zone,
@@ -25,6 +30,7 @@ from commands.reminders.rules import (
 from commands.results import OpenModal
 from commands.text import clean, esc
 from core.cadence import parse_period
+from core.due import Owed
 from core.kinds import Status
 from core.schedule import Snooze, snooze_until
 from core.values import format_value
@@ -40,6 +46,8 @@ from storage.reminders import (
 )
 
 MAX_REASON = 500
+LISTED_FOR = timedelta(days=35)
+"""How long a sent reminder is kept current when another period of its KPIs is answered."""
 ItemState = Literal["open", "logged", "skipped", "closed"]
 
 
@@ -64,12 +72,24 @@ class NudgeItem:
 
 
 @dataclass(frozen=True)
+class MissingPeriod:
+    """Another period a KPI of the message still owes (core.due), logged with its own button."""
+
+    kpi_key: str
+    kpi_name: str
+    period_key: str
+    period_label: str
+    late: bool
+
+
+@dataclass(frozen=True)
 class ReminderMessage:
     delivery_id: int
     kind: Literal["reminder", "late"]
     recipient: str
     items: tuple[NudgeItem, ...]
     snoozed_until: str | None = None  # e.g. "Mon 30 Nov 14:00", in the recipient's time
+    still_missing: tuple[MissingPeriod, ...] = ()  # oldest first, per KPI
 
     @property
     def open_items(self) -> tuple[NudgeItem, ...]:
@@ -110,6 +130,7 @@ def messages(
     facts = {f.kpi.id: f for f in insight.gather(ctx, list(kpis.values()))}
     logged = reminders.logged_values(session, {(n.kpi_id, n.period_key) for n in nudges.values()})
     attempts = reminders.message_attempts(session, [r.id for r in rows])
+    owed = owed_by_kpi(session, list(kpis.values()), now=now, policy=policy)
     out: dict[int, ReminderMessage | None] = {}
     for row in rows:
         items = []
@@ -153,10 +174,30 @@ def messages(
             items = [i for i in items if i.state == "open"]
         kind: Literal["reminder", "late"] = "late" if row.kind == LATE else "reminder"
         snoozed = row.payload.get("snoozed_until")
+        others = _still_missing(items, kpis, owed) if kind == "reminder" else ()
         out[row.id] = (
-            ReminderMessage(row.id, kind, row.recipient, tuple(items), snoozed) if items else None
+            ReminderMessage(row.id, kind, row.recipient, tuple(items), snoozed, others)
+            if items
+            else None
         )
     return out
+
+
+def _still_missing(
+    items: Sequence[NudgeItem], kpis: dict[int | None, Kpi], owed: dict[int, list[Owed]]
+) -> tuple[MissingPeriod, ...]:
+    """The periods the message's KPIs owe besides those it asks about (still open)."""
+    asked = {(i.kpi_key, i.period_key) for i in items if i.state == "open"}
+    by_key = {k.key: k for k in kpis.values()}
+    out: list[MissingPeriod] = []
+    for kpi_key in dict.fromkeys(i.kpi_key for i in items):
+        kpi = by_key[kpi_key]
+        out.extend(
+            MissingPeriod(kpi.key, kpi.name, o.period.key, o.period.label, o.late)
+            for o in owed.get(kpi.id or 0, [])
+            if (kpi.key, o.period.key) not in asked and kpi.active
+        )
+    return tuple(out)
 
 
 def message_for(
@@ -171,12 +212,18 @@ def message_for(
     return found[row.id], delivery.channel_id, delivery.message_ts
 
 
-def to_refresh(session: Session, kpi_key: str, period_key: str) -> list[int]:
-    """The sent messages that mention a KPI period: reminders, and the lead's late notice."""
+def to_refresh(
+    session: Session, kpi_key: str, period_key: str, now: datetime | None = None
+) -> list[int]:
+    """The sent messages that mention a KPI period: reminders, the lead's late notice, and
+    (given ``now``) recent reminders that list the period among those still missing."""
     kpi = repo.get_kpi(session, kpi_key)
     if kpi is None or kpi.id is None:
         return []
-    return reminders.sent_messages_about(session, kpi.id, period_key)
+    about = set(reminders.sent_messages_about(session, kpi.id, period_key))
+    if now is not None:
+        about.update(reminders.sent_reminders_listing(session, kpi.id, now - LISTED_FOR))
+    return sorted(about)
 
 
 # --- the buttons ---------------------------------------------------------------------------------
@@ -245,7 +292,7 @@ def skip(ctx: Context, nudge_id: int, reason: str | None) -> Answered:
             details={"period": nudge.period_key, "reason": text},
         )
         ctx.session.flush()
-    refresh = to_refresh(ctx.session, kpi.key, nudge.period_key)
+    refresh = to_refresh(ctx.session, kpi.key, nudge.period_key, ctx.now)
     return Answered(
         f"Skipped {esc(kpi.name)} for {label}. No more reminders for it.", tuple(refresh)
     )
