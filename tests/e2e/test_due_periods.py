@@ -98,6 +98,24 @@ def test_the_reminder_lists_every_missing_week_and_is_not_done_while_one_is(
     assert "All done" not in body
     assert "week 48 (23-29 Nov 2026)" in body and "Still without a value" in body
 
+    # the older week has its own Log value in the DM; once logged, the DM is done
+    value = _button(updated.blocks, "log_open", "pipeline")
+    assert value == "pipeline 2026-W48"
+    first = modal.id
+    harness.driver.block_action(ALICE, "log_open", value, message=updated)
+    modal = harness.wait(lambda: [v for v in harness.workspace.views_for(ALICE) if v.id != first])[
+        -1
+    ]
+    period = next(b for b in modal.definition["blocks"] if b.get("block_id") == "period")
+    assert period["element"]["initial_value"] == "2026-W48"
+    harness.driver.view_submission(
+        ALICE, modal.id, {"value": {"value": "1.2M"}, "period": {"period": "2026-W48"}}
+    )
+    done = harness.wait(
+        lambda: [m for m in reminder_dms(harness.workspace, ALICE) if "All done" in text_of(m)]
+    )[0]
+    assert done.ts == dm.ts and "Still without a value" not in text_of(done)
+
 
 @pytest.fixture
 def digest_h(harness: Harness) -> Iterator[Harness]:
