@@ -87,15 +87,16 @@ def test_the_digest_reads_header_counts_chart_goals_missing_and_how_to_log() -> 
 @pytest.mark.parametrize(
     ("item", "line"),
     [
-        (missing(late=False), "• Churn (October 2026) — Bob"),
-        (missing(owner_name=None, late=False), "• Churn (October 2026) — <@U0BOB0001>"),
+        (missing(late=False), "• Churn (October 2026) — Bob, not in yet"),
+        (missing(owner_name=None, late=False), "• Churn (October 2026) — <@U0BOB0001>, not in yet"),
         (
             missing(away_until=date(2026, 12, 3), delegate="U0EVE0001"),
             "• Churn (October 2026) — Bob, away until 3 Dec 2026; <@U0EVE0001> logs for them · *late*",
         ),
         (
             missing(away_until=date(2026, 12, 3), late=False, delegate="U0EVE0001"),
-            "• Churn (October 2026) — Bob, away until 3 Dec 2026; <@U0EVE0001> logs for them",
+            "• Churn (October 2026) — Bob, away until 3 Dec 2026; <@U0EVE0001> logs for them, "
+            "not in yet",
         ),
         (
             missing(skipped="<trade fair>"),
