@@ -118,8 +118,14 @@ def _greeting(message: ReminderMessage) -> str:
     return f":wave: Hi! {len(waiting)} KPI values are due.{behalf}"
 
 
-def _owed(missing: tuple[MissingPeriod, ...]) -> str:
-    shown = [f"*{esc(m.kpi_name)}* for {esc(m.period_label)}" for m in missing[:3]]
+def _owed(missing: tuple[MissingPeriod, ...], *, plain: bool = False) -> str:
+    """What is still missing, in mrkdwn, or ``plain`` for the notification text."""
+    shown = [
+        f"{m.kpi_name} for {m.period_label}"
+        if plain
+        else f"*{esc(m.kpi_name)}* for {esc(m.period_label)}"
+        for m in missing[:3]
+    ]
     more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
     return "Still without a value: " + ", ".join(shown) + more + "."
 
@@ -166,7 +172,7 @@ def _fallback(message: ReminderMessage) -> str:
     waiting = message.open_items
     if not waiting:
         if message.still_missing:
-            return _owed(message.still_missing).replace("*", "")
+            return _owed(message.still_missing, plain=True)
         return "All done, thanks!"
     names = "; ".join(f"{i.kpi_name} for {i.period_label}" for i in waiting[:5])
     return f"KPI values due: {names}"[:3000]

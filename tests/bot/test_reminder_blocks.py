@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.reminders.blocks import MAX_ITEMS, render, skip_modal
-from commands.reminders.messages import NudgeItem, ReminderMessage, SkipForm
+from commands.reminders.messages import MissingPeriod, NudgeItem, ReminderMessage, SkipForm
 from core.kinds import Status
 
 ITEM = NudgeItem(
@@ -98,3 +98,31 @@ def test_the_skip_form_asks_for_a_reason() -> None:
     reason = next(b for b in view["blocks"] if b.get("block_id") == "reason")
     assert reason["element"]["max_length"] == 500 and not reason.get("optional")
     assert "Qualified &lt;pipeline&gt;" in text(view["blocks"])
+
+
+def _missing(week: int, late: bool = False) -> MissingPeriod:
+    return MissingPeriod("pipeline", "Qualified <pipeline>", f"2026-W{week}", f"week {week}", late)
+
+
+def test_other_missing_periods_are_listed_with_their_own_log_button() -> None:
+    waiting = replace(message(ITEM), still_missing=(_missing(47, late=True),))
+    body = text(render(waiting).blocks)
+    assert "*Also without a value:*" in body and "week 47 · _late_" in body
+    assert "Qualified &lt;pipeline&gt;" in body
+    log = [b["accessory"] for b in render(waiting).blocks if "accessory" in b]
+    assert [(b["action_id"], b["value"]) for b in log] == [("log_open", "pipeline 2026-W47")]
+
+    answered = replace(waiting, items=(replace(ITEM, state="logged", logged="$1.3M"),))
+    rendered = render(answered)
+    assert "All done" not in text(rendered.blocks)
+    assert rendered.blocks[0]["text"]["text"].startswith(":white_check_mark: Thanks! Still without")
+    assert rendered.text == "Still without a value: Qualified <pipeline> for week 47."
+    assert "All done" in text(render(replace(answered, still_missing=())).blocks)
+
+
+def test_a_full_message_keeps_within_slacks_block_limit() -> None:
+    items = tuple(replace(ITEM, nudge_id=n, kpi_key=f"k{n}") for n in range(MAX_ITEMS + 3))
+    many = tuple(_missing(w) for w in range(30, 45))
+    blocks = render(replace(message(*items), still_missing=many)).blocks
+    assert len(blocks) <= 50
+    assert any("snooze" in json.dumps(b) for b in blocks)  # snooze survives the squeeze
