@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -51,7 +52,9 @@ def keys(found: list[Owed]) -> list[tuple[str, str]]:
         (ny(29, 23, 59), {"2026-W47"}, []),
     ],
 )
-def test_weekly_periods_owed(now: datetime, answered: set[str], expected: list) -> None:
+def test_weekly_periods_owed(
+    now: datetime, answered: set[str], expected: list[tuple[str, str]]
+) -> None:
     created = ny(10, 9)  # week 46: weeks 46 and 47 are owed too unless answered
     answered = answered | {"2026-W46"}
     assert keys(owed(Cadence.WEEKLY, NEW_YORK, created, answered, NY_WORK, RULES, now)) == expected
@@ -66,7 +69,7 @@ def test_weekly_periods_owed(now: datetime, answered: set[str], expected: list) 
         (ny(18, 9), ["2026-W47", "2026-W48"]),
     ],
 )
-def test_a_kpi_created_mid_period_owes_that_period(created: datetime, expected: list) -> None:
+def test_a_kpi_created_mid_period_owes_that_period(created: datetime, expected: list[str]) -> None:
     now = ny(30, 9)
     found = owed(Cadence.WEEKLY, NEW_YORK, created, set(), NY_WORK, RULES, now)
     assert [o.period.key for o in found] == expected
@@ -84,7 +87,7 @@ def test_a_kpi_created_mid_period_owes_that_period(created: datetime, expected: 
     ],
 )
 def test_late_keeps_the_local_reminder_time_across_dst(
-    week: str, tz: ZoneInfo, local_late: tuple, utc_late: tuple
+    week: str, tz: ZoneInfo, local_late: tuple[int, ...], utc_late: tuple[int, ...]
 ) -> None:
     moment = late_at(parse_period(Cadence.WEEKLY, week), tz, WorkingTime(tz), RULES)
     local, utc = moment.astimezone(tz), moment.astimezone(UTC)
@@ -150,7 +153,7 @@ def test_naive_moments_are_refused() -> None:
         ),
     ],
 )
-def test_summary_reads_oldest_first(states: list, expected: str) -> None:
+def test_summary_reads_oldest_first(states: list[Any], expected: str) -> None:
     periods = [Owed(parse_period(Cadence.WEEKLY, k), ny(1, 0), late) for k, late in states]
     assert summary(periods) == expected
 

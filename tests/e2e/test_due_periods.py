@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -33,8 +34,8 @@ def log(harness: Harness, key: str, week: int) -> None:
         )  # fmt: skip
 
 
-def _button(blocks: list, action_id: str, kpi: str | None = None) -> str:
-    for block in blocks:
+def _button(blocks: list[Any] | None, action_id: str, kpi: str | None = None) -> str:
+    for block in blocks or []:
         elements = [block.get("accessory") or {}, *block.get("elements", [])]
         for element in elements:
             value = str(element.get("value", ""))
