@@ -21,11 +21,13 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, insert
 from sqlmodel import col, select
@@ -37,10 +39,14 @@ from bot.settings import load_settings
 from bot.slack_client import make_client
 from commands.digests.digest import build_team_digests
 from core.kinds import Cadence
-from localslack import LocalSlackServer, RateLimitPolicy, Workspace
+from localslack import LocalSlackServer, RateLimitPolicy
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
 from storage.models import Goal, Kpi, Measurement, Team
+
+if __package__ in (None, ""):  # run as a script: the shared stand-in setup is bench.standin
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.standin import floor_seconds, rate_limited_workspace
 
 MONDAY = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)
 ZONES = ("America/New_York", "Europe/Berlin", "Asia/Tokyo")
@@ -130,34 +136,6 @@ class Probe(threading.Thread):
             self.late.append((time.perf_counter() - started - 0.01) * 1000)
 
 
-def floor_seconds(workspace: Workspace, policy: RateLimitPolicy) -> float:
-    per_bucket: Counter[tuple[str, str]] = Counter()
-    for call in workspace.calls:
-        if call.status != 200 or call.method in ("upload", "response_url"):
-            continue
-        if call.method == "chat.postMessage":
-            per_bucket[(call.method, str(call.params.get("channel")))] += 1
-            per_bucket[(call.method, "*")] += 1
-        else:
-            per_bucket[(call.method, "")] += 1
-    floor = 0.0
-    for (method, channel), count in per_bucket.items():
-        if method == "chat.postMessage" and channel != "*":
-            capacity, rate = float(policy.message_burst), policy.messages_per_second
-        elif method == "chat.postMessage":
-            if not policy.workspace_messages_per_minute:
-                continue
-            rate = policy.workspace_messages_per_minute / 60.0
-            capacity = max(1.0, rate * policy.burst_seconds)
-        else:
-            rate = (
-                policy.calls_per_minute[policy.method_tiers.get(method, policy.default_tier)] / 60
-            )
-            capacity = max(1.0, rate * policy.burst_seconds)
-        floor = max(floor, (count - capacity) / rate)
-    return floor
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--teams", type=int, default=500)
@@ -174,11 +152,10 @@ def main() -> None:
     median = render_median(engine)
     built = build_seconds(engine)
 
-    workspace = Workspace()
-    for n in range(args.teams):
-        workspace.add_channel(f"C{n:08d}", f"team-{n}")
-    policy = RateLimitPolicy(workspace_messages_per_minute=args.workspace_rate or None)
-    workspace.enable_rate_limits(policy)
+    workspace, policy = rate_limited_workspace(
+        channels=[f"C{n:08d}" for n in range(args.teams)],
+        policy=RateLimitPolicy(workspace_messages_per_minute=args.workspace_rate or None),
+    )
     slack = LocalSlackServer(workspace).start()
     settings = load_settings(
         env_file=None,

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from slack_sdk import WebClient
-from sqlalchemy import Engine, delete, insert, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlmodel import col
 
 from bot.reminders.job import JobConfig, ReminderJob, RunReport
@@ -43,6 +45,10 @@ from core.kinds import Cadence
 from localslack import LocalSlackServer, RateLimitPolicy, Workspace
 from storage.db import make_engine, migrate
 from storage.models import Delivery, JobLease, Kpi, Measurement, Nudge, NudgeMessage, Person
+
+if __package__ in (None, ""):  # run as a script: the shared stand-in setup is bench.standin
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.standin import floor_seconds, rate_limited_workspace
 
 MONDAY_10_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 2026-W48 is due
 KPIS_PER_OWNER = 5
@@ -78,11 +84,14 @@ def seed(engine: Engine, owners: list[str]) -> None:
             for owner in owners for n in range(KPIS_PER_OWNER)
         ]  # fmt: skip
         connection.execute(insert(Kpi), kpis)
+        ids = {
+            str(key): int(id_) for key, id_ in connection.execute(select(col(Kpi.key), col(Kpi.id)))
+        }
         values = [
-            {"kpi_id": i + 1, "period_key": f"2026-W{week}", "value": 100.0 + week * 10,
+            {"kpi_id": ids[str(row["key"])], "period_key": f"2026-W{week}", "value": 100.0 + week * 10,
              "period_start": datetime.fromisocalendar(2026, week, 1).date(), "source": "bench",
              "logged_by": row["owner_user_id"], "logged_at": created, "version": 1}
-            for i, row in enumerate(kpis) for week in (44, 45, 46, 47)
+            for row in kpis for week in (44, 45, 46, 47)
         ]  # fmt: skip
         connection.execute(insert(Measurement), values)
 
@@ -122,11 +131,11 @@ def one_run(
 ) -> Run:
     reset(engine, cold=cold)
     clock = VirtualClock(MONDAY_10_NY.timestamp()) if virtual else None
-    workspace = Workspace(clock=clock) if clock else Workspace()
-    for owner in owners:
-        workspace.add_user(owner, owner.lower(), tz="America/New_York")
-    policy = RateLimitPolicy(workspace_messages_per_minute=workspace_rate or None)
-    workspace.enable_rate_limits(policy)
+    workspace, policy = rate_limited_workspace(
+        users=owners,
+        policy=RateLimitPolicy(workspace_messages_per_minute=workspace_rate or None),
+        clock=clock,
+    )
     slack.workspace = workspace
     client = WebClient(
         token=workspace.bot_token, base_url=slack.api_url, timeout=30, retry_handlers=[]
@@ -152,35 +161,6 @@ def one_run(
     calls: Counter[str] = Counter(c.method for c in workspace.calls if c.status == 200)
     calls["429"] = sum(1 for c in workspace.calls if c.status == 429)
     return Run(taken, real, report, calls, floor_seconds(workspace, policy))
-
-
-def floor_seconds(workspace: Workspace, policy: RateLimitPolicy) -> float:
-    """The least time the limits allow for the successful calls made (each limit's calls
-    beyond its burst, over its rate; the largest of those)."""
-    per_bucket: Counter[tuple[str, str]] = Counter()
-    for call in workspace.calls:
-        if call.status != 200 or call.method in ("upload", "response_url"):
-            continue
-        if call.method == "chat.postMessage":
-            per_bucket[(call.method, str(call.params.get("channel")))] += 1
-            per_bucket[(call.method, "*")] += 1
-        else:
-            per_bucket[(call.method, "")] += 1
-    floor = 0.0
-    for (method, channel), count in per_bucket.items():
-        if method == "chat.postMessage" and channel != "*":
-            capacity, rate = float(policy.message_burst), policy.messages_per_second
-        elif method == "chat.postMessage":
-            if not policy.workspace_messages_per_minute:
-                continue
-            rate = policy.workspace_messages_per_minute / 60.0
-            capacity = max(1.0, rate * policy.burst_seconds)
-        else:
-            tier = policy.method_tiers.get(method, policy.default_tier)
-            rate = policy.calls_per_minute[tier] / 60.0
-            capacity = max(1.0, rate * policy.burst_seconds)
-        floor = max(floor, (count - capacity) / rate)
-    return floor
 
 
 def describe(label: str, run: Run) -> str:

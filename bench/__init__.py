@@ -1,0 +1,1 @@
+"""Benchmarks: each module is a script (see its docstring); standin.py is their shared stand-in."""
