@@ -84,9 +84,8 @@ def seed(engine: Engine, owners: list[str]) -> None:
             for owner in owners for n in range(KPIS_PER_OWNER)
         ]  # fmt: skip
         connection.execute(insert(Kpi), kpis)
-        ids = {
-            str(key): int(id_) for key, id_ in connection.execute(select(col(Kpi.key), col(Kpi.id)))
-        }
+        found = connection.execute(select(col(Kpi.key), col(Kpi.id)))
+        ids = {str(key): int(id_ or 0) for key, id_ in found}
         values = [
             {"kpi_id": ids[str(row["key"])], "period_key": f"2026-W{week}", "value": 100.0 + week * 10,
              "period_start": datetime.fromisocalendar(2026, week, 1).date(), "source": "bench",
