@@ -82,7 +82,8 @@ def seed(engine: Engine, teams: int, kpis: int) -> None:
              "active": True, **stamp}
             for n in range(teams) for k in range(kpis)
         ])  # fmt: skip
-        kpi_ids = [i for i in db.execute(select(col(Kpi.id))).scalars() if i is not None]
+        ours = select(col(Kpi.id)).where(col(Kpi.key).startswith("kpi-"))  # not other seeds'
+        kpi_ids = [i for i in db.execute(ours).scalars() if i is not None]
         rows = []
         for kpi_id in kpi_ids:
             for week in range(48 - WEEKS + 1, 49):
