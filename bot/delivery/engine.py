@@ -14,8 +14,8 @@ unique key (the planner runs under :meth:`DeliveryEngine.plan`'s named lease), w
 with ``kinds``, ``prepare``, ``send``, ``sent`` and ``failed``, and drain it with
 ``DeliveryEngine(...).drain(kind, report)`` from the job's entry point. ``send`` returns a
 :class:`Posted` or raises :class:`~bot.delivery.slack.Stop` to cancel, retry, fail or give
-up a delivery; Slack errors it lets through are classified here (TRANSIENT ones are retried
-with a back-off, up to MAX_ATTEMPTS claims; any other fails the delivery, once).
+up a delivery; Slack errors it lets through are classified here (TRANSIENT ones and any HTTP
+5xx are retried with a back-off, up to MAX_ATTEMPTS claims; any other fails the delivery, once).
 
 Exactly once, and where it is only at least once:
 
@@ -52,7 +52,7 @@ from sqlalchemy import Engine
 
 from bot.delivery.lease import BatchLease, LeaseLost, under_lease
 from bot.delivery.report import RunReport
-from bot.delivery.slack import NO_ANSWER, TRANSIENT, SlackCalls, Stop, error_of
+from bot.delivery.slack import NO_ANSWER, SlackCalls, Stop, error_of, transient
 from storage import outbox
 from storage.db import session_scope
 from storage.outbox import Claimed
@@ -218,7 +218,7 @@ class DeliveryEngine:
             return
         except SlackApiError as exc:
             error = error_of(exc)
-            if error in TRANSIENT and c.attempts < MAX_ATTEMPTS:
+            if transient(exc) and c.attempts < MAX_ATTEMPTS:
                 outcome = Stop("retry", error, retry_after=60.0 * 2**c.attempts)
             else:
                 outcome = Stop("fail", error)

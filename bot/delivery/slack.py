@@ -58,6 +58,11 @@ def error_of(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
 
 
+def transient(exc: SlackApiError) -> bool:
+    """Slack failed on its side (an internal error, any HTTP 5xx): trying later may work."""
+    return error_of(exc) in TRANSIENT or exc.response.status_code >= 500
+
+
 def wait_out(
     request: Callable[[], Any],
     *,
@@ -167,7 +172,9 @@ class SlackCalls:
 
     def find(self, channel: str, key: str, *, thread: str | None = None) -> tuple[str, str] | None:
         """The (channel, ts) of the message an interrupted run posted under ``key``, if Slack
-        has it: in the DM when ``channel`` is a user, in ``thread`` when given."""
+        has it: in the DM when ``channel`` is a user, in ``thread`` when given. Raises
+        Stop("doubt") when Slack cannot say (a 5xx): the lease is left to run out and the next
+        holder looks again, rather than posting what may be there already."""
         try:
             if channel.startswith(("U", "W")):
                 opened = self.call(lambda: self.client.conversations_open(users=channel))
@@ -183,7 +190,11 @@ class SlackCalls:
                     )
                 )
         except SlackApiError as exc:
-            log.warning("cannot check whether %s was posted (%s)", key, exc.response.get("error"))
+            if transient(exc):  # Slack may have it: posting blind could post it twice
+                raise Stop(
+                    "doubt", f"cannot check whether it was posted ({error_of(exc)})"
+                ) from None
+            log.warning("cannot check whether %s was posted (%s)", key, error_of(exc))
             return None
         for message in page.get("messages", []):
             metadata = message.get("metadata") or {}

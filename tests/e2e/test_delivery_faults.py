@@ -1,0 +1,82 @@
+"""What bench/bench_chaos.py found, pinned: Slack failing while a delivery is in doubt.
+
+A delivery is in doubt after its sender got no answer (or died) between Slack's answer and
+the outbox write; the next holder looks for its key in Slack before posting. These tests make
+that look fail, or make Slack fail for a while, and count what arrives.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from localslack import LocalSlackServer
+
+from .conftest import ALICE, Harness
+from .reminder_helpers import MONDAY_10_NY, make_job, reminder_dms
+
+
+def _error(method: str, error: str, status: int = 200) -> SlackApiError:
+    response = SlackResponse(
+        client=None,
+        http_verb="POST",
+        api_url=method,
+        req_args={},
+        data={"ok": False, "error": error},
+        headers={},
+        status_code=status,
+    )
+    return SlackApiError(error, response)
+
+
+def test_a_delivery_in_doubt_is_not_posted_again_while_slack_cannot_say_whether_it_has_it(
+    harness: Harness, slack_server: LocalSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = make_job(harness.engine, slack_server, harness.workspace, harness.runtime.policy)
+    real_post, real_history = job.client.chat_postMessage, job.client.conversations_history
+
+    def answer_lost(**kwargs: Any) -> Any:
+        real_post(**kwargs)  # Slack posts it; the answer never arrives
+        raise urllib.error.URLError("connection reset by peer")
+
+    def history_down(**kwargs: Any) -> Any:
+        raise _error("conversations.history", "internal_error", status=500)
+
+    monkeypatch.setattr(job.client, "chat_postMessage", answer_lost)
+    assert job.run(MONDAY_10_NY).in_doubt == 1
+    monkeypatch.setattr(job.client, "chat_postMessage", real_post)
+    monkeypatch.setattr(job.client, "conversations_history", history_down)
+
+    taken_over = job.run(MONDAY_10_NY + timedelta(minutes=6))  # the lease ran out
+    assert len(reminder_dms(harness.workspace, ALICE)) == 1  # not posted blind
+    assert taken_over.in_doubt == 1 and taken_over.sent == 0
+
+    monkeypatch.setattr(job.client, "conversations_history", real_history)
+    later = job.run(MONDAY_10_NY + timedelta(minutes=12))
+    assert later.found_already_sent == 1
+    assert len(reminder_dms(harness.workspace, ALICE)) == 1
+
+
+def test_an_http_5xx_without_a_slack_error_is_retried_later_not_failed(
+    harness: Harness, slack_server: LocalSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load balancer's 503 page carries no Slack error code; Slack did not act on it."""
+    job = make_job(harness.engine, slack_server, harness.workspace, harness.runtime.policy)
+    real_post = job.client.chat_postMessage
+
+    def unavailable(**kwargs: Any) -> Any:
+        raise _error("chat.postMessage", "", status=503)
+
+    monkeypatch.setattr(job.client, "chat_postMessage", unavailable)
+    first = job.run(MONDAY_10_NY)
+    assert first.postponed == 1 and not first.failed, first.lines()
+
+    monkeypatch.setattr(job.client, "chat_postMessage", real_post)
+    later = job.run(MONDAY_10_NY + timedelta(hours=1))
+    assert later.sent == 1
+    assert len(reminder_dms(harness.workspace, ALICE)) == 1
