@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 PLAN_LEASE, REFRESH_LEASE = "digests:plan", "digests:refresh"
 MAX_ATTEMPTS = 5
-IN_DOUBT = "in doubt: "
 
 
 @dataclass(frozen=True)
@@ -144,10 +143,20 @@ class DigestKind:
             earlier = digests.post_for_delivery(session, c.id) if held else None
         if not held:
             raise Stop("lost")
-        if earlier is not None:
-            if earlier.message_ts is None:
-                raise Stop("fail", f"{IN_DOUBT}an earlier run was interrupted while posting it")
+        if earlier is not None and earlier.message_ts is not None:
+            slack.report.count("found_already_sent")  # as slack.find counts what it finds
             return Posted(earlier.channel_id, earlier.message_ts, found=True)
+        if earlier is not None:  # a run died, or got no answer, while posting: Slack may have it
+            found = slack.find(earlier.channel_id, c.key)  # Stop("doubt") if Slack cannot say
+            with session_scope(self.engine) as session:
+                if found is None:
+                    digests.forget_post(session, earlier.id or 0)
+                else:
+                    digests.posted(
+                        session, earlier.id or 0, channel_id=found[0], ts=found[1], now=clock()
+                    )
+            if found is not None:
+                return Posted(*found, found=True)
         chart = _drawn(c, item.chart)
 
         def record(session: Any, channel: str, ts: str) -> bool:
@@ -155,37 +164,28 @@ class DigestKind:
 
         try:
             outcome = self.publisher.publish(
-                content, chart, item.channel, delivery_id=c.id, on_posted=record
+                content, chart, item.channel, delivery_id=c.id, key=c.key, on_posted=record
             )
         except IntegrityError:  # another process recorded a post for it first
             raise Stop("lost") from None
         if outcome.status == "sent":
             return Posted(outcome.channel, outcome.ts, recorded=True)
-        if outcome.status == "in_doubt":
-            raise Stop("fail", IN_DOUBT + outcome.reason)
+        if outcome.status == "in_doubt":  # its lease runs out; the next holder looks for it
+            raise Stop("doubt", outcome.reason)
         if outcome.status == "postponed" and c.attempts < MAX_ATTEMPTS:
             raise Stop("retry", outcome.reason, retry_after=max(60.0, outcome.retry_after))
         raise Stop("fail", outcome.reason)
 
     def sent(self, report: RunReport, c: Claimed, posted: Posted) -> None:
-        report.count("found_already_sent" if posted.found else "sent")
+        if not posted.found:
+            report.count("sent")
 
     def failed(self, c: Claimed, reason: str) -> None:
         item = self.items.get(c.id)
         if item is None or item.content is None:
             return
         content, channel = item.content, item.channel
-        if reason.startswith(IN_DOUBT):
-            again = (
-                "`/kpi digest` in that channel posts it" if content.is_team else "next week's comes"
-            )
-            self._tell(
-                content,
-                f"{content.name}'s weekly digest ({content.digest.week_label}) may not have "
-                f"reached <#{channel}>: {reason.removeprefix(IN_DOUBT)}. If it is not there, "
-                f"{again}.",
-            )
-        elif reason in CHANNEL_ERRORS:
+        if reason in CHANNEL_ERRORS:
             preview = (
                 f"`/kpi digest preview team:{content.key}`"
                 if content.is_team

@@ -8,8 +8,10 @@
 4. record the ts (and, for a scheduled digest, mark its outbox row sent) in one transaction.
 
 A sender that later finds a record without a ts cannot know whether Slack got the message
-(it crashed, or got no answer, between 2 and 4), so it does not post again: the digest is
-marked failed and the lead is told to post it by hand if it is not there. Channel problems
+(it crashed, or got no answer, between 2 and 4): a scheduled digest carries its delivery key
+in Slack message metadata, so the sender looks for it in the channel and records what it
+finds, or posts it when it is not there (bot.digests.job); when Slack cannot say, the lease
+is left to run out and the next holder looks again. Channel problems
 (kpibot not invited, archived, private) fail for good and the lead is told how to fix them.
 """
 
@@ -27,7 +29,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.blocks import Message
-from bot.delivery.slack import NO_ANSWER, TRANSIENT, RateLimited, error_of
+from bot.delivery.slack import NO_ANSWER, RateLimited, error_of, transient
 from bot.digests import blocks as digest_blocks
 from bot.digests.render import ChartRenderer
 from bot.digests.slack import CHANNEL_ERRORS, DigestSlack, without_image
@@ -127,8 +129,11 @@ class Publisher:
         channel: str,
         *,
         delivery_id: int | None = None,
+        key: str | None = None,
         on_posted: OnPosted | None = None,
     ) -> Outcome:
+        """Post ``content``; ``key`` (a scheduled digest's delivery key) goes in the message's
+        metadata, so a run that takes over after a crash can look for it."""
         file_id, alt_text, note = self.attach(content, chart)  # RateLimited: nothing done yet
         message = content.message(file_id, alt_text, note=note)
         with session_scope(self.engine) as session:
@@ -145,14 +150,14 @@ class Publisher:
             ).id
         assert post_id is not None
         try:
-            posted_channel, ts = self._post(channel, message, content)
+            posted_channel, ts = self._post(channel, message, key)
         except RateLimited as limited:
             self._forget(post_id)
             return Outcome("postponed", "rate limited", retry_after=limited.retry_after)
         except SlackApiError as exc:
             self._forget(post_id)
             error = error_of(exc)
-            if error in TRANSIENT:
+            if transient(exc):
                 return Outcome("postponed", error)
             return Outcome(
                 "failed", error, channel=channel, channel_problem=error in CHANNEL_ERRORS
@@ -168,9 +173,9 @@ class Publisher:
                 log.warning("digest %s was posted after its lease ran out", content.filename)
         return Outcome("sent", channel=posted_channel, ts=ts)
 
-    def _post(self, channel: str, message: Message, content: Content) -> tuple[str, str]:
+    def _post(self, channel: str, message: Message, key: str | None) -> tuple[str, str]:
         try:
-            return self.slack.post(channel, message)
+            return self.slack.post(channel, message, key=key)
         except SlackApiError as exc:
             if error_of(exc) != "invalid_blocks" or not any(
                 b.get("type") == "image" for b in message.blocks
@@ -178,7 +183,7 @@ class Publisher:
                 raise
             log.warning("Slack refused the digest's image block; posting it without the chart")
             return self.slack.post(
-                channel, without_image(message, "_The chart could not be shown._")
+                channel, without_image(message, "_The chart could not be shown._"), key=key
             )
 
     def _forget(self, post_id: int) -> None:

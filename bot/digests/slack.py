@@ -20,7 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import Message
-from bot.delivery.slack import NO_ANSWER, RateLimited, wait_out
+from bot.delivery.slack import EVENT_TYPE, NO_ANSWER, RateLimited, wait_out
 from bot.pacing import Pacer
 from charts import Chart
 
@@ -74,8 +74,10 @@ class DigestSlack:
         files = upload.get("files") or [upload.get("file")]
         return str(files[0]["id"])
 
-    def post(self, channel: str, message: Message) -> tuple[str, str]:
-        """Post ``message`` in ``channel``; the (channel, ts) Slack gave it."""
+    def post(self, channel: str, message: Message, *, key: str | None = None) -> tuple[str, str]:
+        """Post ``message`` in ``channel`` (with ``key`` in its metadata, to be found after a
+        crash); the (channel, ts) Slack gave it."""
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": key}} if key else None
         response = self._call(
             ("chat.postMessage",),
             channel,
@@ -83,6 +85,7 @@ class DigestSlack:
                 channel=channel,
                 text=message.text,
                 blocks=message.blocks,
+                metadata=metadata,
                 unfurl_links=False,
                 unfurl_media=False,
             ),

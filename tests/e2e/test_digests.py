@@ -132,9 +132,9 @@ def test_a_channel_without_kpibot_fails_once_and_the_lead_learns_the_fix(h: Harn
         assert digests.post_for_delivery(session, row.id or 0) is None
 
 
-def test_a_digest_an_interrupted_run_may_have_posted_is_not_posted_again(h: Harness) -> None:
-    # A run planned and claimed the digests, recorded Sales's post, then died before Slack
-    # answered (or before it could record the answer).
+def _crashed_while_posting(h: Harness, *, slack_got_it: bool) -> None:
+    """A run planned and claimed the digests, recorded Sales's post, then died before Slack
+    answered (or before it could record the answer); Slack may have the message or not."""
     with session_scope(h.engine) as session:
         plan(session, policy=h.runtime.policy, now=MONDAY, leadership_channel=None)
     with session_scope(h.engine) as session:
@@ -147,12 +147,32 @@ def test_a_digest_an_interrupted_run_may_have_posted_is_not_posted_again(h: Harn
             session, team_id=team.id, week_key="2026-W48", moment=MONDAY, channel_id=SALES,
             delivery_id=sales.id, fingerprint="", file_id=None, now=MONDAY,
         )  # fmt: skip
+    if slack_got_it:
+        h.workspace.post_message(
+            SALES, "Sales weekly digest", metadata={
+                "event_type": "kpibot_delivery", "event_payload": {"key": sales.key}})  # fmt: skip
+
+
+def test_a_digest_an_interrupted_run_posted_is_found_and_not_posted_again(h: Harness) -> None:
+    _crashed_while_posting(h, slack_got_it=True)
     report = run(h, MONDAY + timedelta(minutes=5))  # after the crashed run's lease ran out
-    assert "in doubt" in str(report)
-    assert digest_messages(h, SALES) == []
-    assert deliveries(h)["digest:sales:2026-W48"].status == "failed"
-    (dm,) = h.workspace.dm_with(LEAD)
-    assert "may not have reached" in dm.text and "`/kpi digest`" in dm.text
+    assert report.found_already_sent == 1, str(report)
+    assert len(digest_messages(h, SALES)) == 1
+    assert deliveries(h)["digest:sales:2026-W48"].status == "sent"
+    assert h.workspace.dm_with(LEAD) == []
+    with Session(h.engine) as session:  # found, so a late value can update it
+        post = session.exec(select(DigestPost).where(DigestPost.channel_id == SALES)).one()
+        assert post.message_ts == digest_messages(h, SALES)[0].ts
+    assert len(digest_messages(h, MARKETING)) == 1
+
+
+def test_a_digest_an_interrupted_run_did_not_post_is_posted_once(h: Harness) -> None:
+    _crashed_while_posting(h, slack_got_it=False)
+    report = run(h, MONDAY + timedelta(minutes=5))
+    assert not report.failed, str(report)
+    (posted,) = digest_messages(h, SALES)
+    assert posted.metadata["event_payload"]["key"] == "digest:sales:2026-W48"
+    assert deliveries(h)["digest:sales:2026-W48"].status == "sent"
     assert len(digest_messages(h, MARKETING)) == 1
 
 
