@@ -183,7 +183,11 @@ class DeliveryEngine:
                 clock=self.clock,
             )
             for c in batch:
-                self._deliver(kind, c, prepared.get(c.id), owner, lease, report)
+                lease.keep()  # what is still to send stays leased, however long earlier ones took
+                if c.id in lease.lost:  # taken over meanwhile: its new holder sends it
+                    report.count("lost_lease")
+                else:
+                    self._deliver(kind, c, prepared.get(c.id), owner, lease, report)
                 lease.done(c.id)
 
     def _deliver(
@@ -197,7 +201,7 @@ class DeliveryEngine:
     ) -> None:
         def keep() -> None:
             try:
-                lease.keep()
+                lease.keep(c.id)
             except LeaseLost:
                 raise Stop("lost") from None
 

@@ -39,7 +39,8 @@ class LeaseLost(Exception):
 
 
 class BatchLease:
-    """The lease on one claimed batch, renewed once half of it has run out."""
+    """The lease on one claimed batch, renewed once half of it has run out. A delivery whose
+    lease was lost stays lost for this holder: it is never sent by it, whenever that is found."""
 
     def __init__(
         self,
@@ -53,18 +54,19 @@ class BatchLease:
     ) -> None:
         self.engine, self.owner, self.ids = engine, owner, set(ids)
         self.expires, self.length, self.clock = expires, length, clock
+        self.lost: set[int] = set()
 
     def done(self, delivery_id: int) -> None:
         self.ids.discard(delivery_id)
 
-    def keep(self) -> None:
-        """Renew if needed; raises LeaseLost if a delivery still to send was taken over."""
+    def keep(self, delivery_id: int | None = None) -> None:
+        """Renew if needed; raises LeaseLost if ``delivery_id`` was taken over (at this
+        renewal or an earlier one)."""
         now = self.clock()
-        if now < self.expires - self.length / 2:
-            return
-        with session_scope(self.engine) as session:
-            held = outbox.renew(session, self.ids, self.owner, now=now, lease=self.length)
-        lost = self.ids - held
-        self.ids, self.expires = held, now + self.length
-        if lost:
+        if now >= self.expires - self.length / 2:
+            with session_scope(self.engine) as session:
+                held = outbox.renew(session, self.ids, self.owner, now=now, lease=self.length)
+            self.lost |= self.ids - held
+            self.ids, self.expires = held, now + self.length
+        if delivery_id is not None and delivery_id in self.lost:
             raise LeaseLost()

@@ -51,7 +51,7 @@ class DigestService:
         """One run of the digests job as of ``now`` (see bot.digests.job)."""
         settings = self.runtime.settings
         config = DigestConfig(
-            lease=max(settings.delivery_lease, DigestConfig.lease),
+            lease=settings.delivery_lease,  # kept while a batch is sent (bot.delivery.engine)
             leadership_channel=settings.leadership_channel,
         )
         job = DigestJob(

@@ -15,10 +15,20 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.reminders.job import Hooks, JobConfig, ReminderJob
 from localslack import LocalSlackServer
+from storage import outbox
+from storage.db import session_scope
 
 from .conftest import ALICE, Harness
-from .reminder_helpers import MONDAY_10_NY, make_job, reminder_dms
+from .reminder_helpers import (
+    MONDAY_10_NY,
+    FakeSleep,
+    add_kpis,
+    client_for,
+    make_job,
+    reminder_dms,
+)
 
 
 def _error(method: str, error: str, status: int = 200) -> SlackApiError:
@@ -80,3 +90,42 @@ def test_an_http_5xx_without_a_slack_error_is_retried_later_not_failed(
     later = job.run(MONDAY_10_NY + timedelta(hours=1))
     assert later.sent == 1
     assert len(reminder_dms(harness.workspace, ALICE)) == 1
+
+
+def test_a_slow_sender_leaves_every_delivery_another_process_took_over(
+    harness: Harness, slack_server: LocalSlackServer
+) -> None:
+    """A sender so slow that its lease ran out and another process claimed the rest of its
+    batch must not post any of them: not the next one only, every one."""
+    owners = [f"U0SLOW{n:03d}" for n in range(4)]
+    for owner in owners:
+        harness.workspace.add_user(owner, owner.lower(), tz="America/New_York")
+    add_kpis(harness.engine, owners)
+    now = [MONDAY_10_NY]
+    taken: list[str] = []
+
+    def slow_after_first(c: Any) -> None:
+        if taken:
+            return
+        with session_scope(harness.engine) as session:  # another process claims the rest
+            rest = outbox.claim(session, owner="other", now=now[0] + timedelta(seconds=61),
+                                lease=timedelta(minutes=10), limit=50)  # fmt: skip
+        taken.extend(r.recipient for r in rest if r.recipient != c.recipient)
+        now[0] += timedelta(seconds=62)  # this one was that slow: its lease ran out
+
+    lease = timedelta(minutes=1)
+    job = ReminderJob(
+        harness.engine,
+        client_for(slack_server, harness.workspace),
+        harness.runtime.policy,
+        config=JobConfig(lease=lease, plan_lease=lease, workers=1),
+        worker="slow",
+        clock=lambda: now[0],
+        sleep=FakeSleep(),
+        hooks=Hooks(posted=slow_after_first),
+    )
+    report = job.run(MONDAY_10_NY)
+
+    assert len(taken) >= 3, taken
+    assert [p for p in taken if reminder_dms(harness.workspace, p)] == []
+    assert report.sent == 0 and report.lost_lease == len(taken) + 1, report.lines()

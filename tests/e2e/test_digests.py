@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import urllib.error
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -174,6 +175,30 @@ def test_a_digest_an_interrupted_run_did_not_post_is_posted_once(h: Harness) -> 
     assert posted.metadata["event_payload"]["key"] == "digest:sales:2026-W48"
     assert deliveries(h)["digest:sales:2026-W48"].status == "sent"
     assert len(digest_messages(h, MARKETING)) == 1
+
+
+def test_a_digest_slack_never_answered_for_is_looked_for_once_the_configured_lease_ends(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lease is KPIBOT_DELIVERY_LEASE (5 minutes here), as for every other kind: a killed
+    or unanswered sender holds its digests that long, not ten minutes."""
+    client = h.runtime.digests.slack.client
+    real_post = client.chat_postMessage
+
+    def answer_lost(**kwargs: Any) -> Any:
+        real_post(**kwargs)  # Slack posts it; the answer never arrives
+        raise urllib.error.URLError("connection reset by peer")
+
+    monkeypatch.setattr(client, "chat_postMessage", answer_lost)
+    first = run(h)
+    assert first.in_doubt == 2 and not first.failed, str(first)
+    monkeypatch.setattr(client, "chat_postMessage", real_post)
+
+    lease = h.runtime.settings.delivery_lease
+    later = run(h, MONDAY + lease + timedelta(seconds=30))
+    assert later.found_already_sent == 2, str(later)
+    assert len(digest_messages(h, SALES)) == 1 and len(digest_messages(h, MARKETING)) == 1
+    assert {d.status for d in deliveries(h).values()} == {"sent"}
 
 
 def test_preview_shows_the_digest_only_to_the_caller(h: Harness) -> None:
