@@ -26,7 +26,7 @@ review thread parent and thread reply): expected (planned), received, lost (neve
 duplicates (received more than once), and lateness: when Slack first had it, counted from
 the phase's start (so it includes the run's own work: compare with "none").
 
-    .venv/bin/python bench/bench_chaos.py [--owners 240] [--teams 30] [--storm 30]
+    .venv/bin/python bench/bench_chaos.py [--owners 240] [--teams 20] [--storm 30]
         [--outage 20] [--kills 10] [--lease 30] [--admin-url URL] [--seed N]
 
 Only loopback is used; every process the bench starts is killed and the database dropped when
@@ -396,14 +396,14 @@ def count(engine: Engine, phase: Phase, received: list[dict[str, Any]], started:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--owners", type=int, default=240)
-    parser.add_argument("--teams", type=int, default=30)
+    parser.add_argument("--teams", type=int, default=20)
     parser.add_argument("--kpis", type=int, default=5, help="KPIs per team")
     parser.add_argument("--kills", type=int, default=10, help="at least this many SIGKILLs")
     parser.add_argument("--storm", type=float, default=30.0, help="seconds of 429s, of 500s")
     parser.add_argument("--retry-after", type=int, default=5, help="the 429s' Retry-After")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds without database")
     parser.add_argument("--lease", type=int, default=30, help="KPIBOT_DELIVERY_LEASE, seconds")
-    parser.add_argument("--timeout", type=float, default=150.0, help="seconds per phase at most")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per phase at most")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument(

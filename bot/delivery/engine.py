@@ -59,7 +59,8 @@ from storage.outbox import Claimed
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10  # claims; with the back-off below, Slack failing for ~30 minutes
+RETRY_FIRST, RETRY_MOST = 15.0, 300.0  # seconds: 15 s, 30 s, 1, 2, 4, then every 5 min
 PREPARE_RETRY = timedelta(minutes=5)  # a batch kpibot could not build is tried again after
 
 
@@ -223,7 +224,7 @@ class DeliveryEngine:
         except SlackApiError as exc:
             error = error_of(exc)
             if transient(exc) and c.attempts < MAX_ATTEMPTS:
-                outcome = Stop("retry", error, retry_after=60.0 * 2**c.attempts)
+                outcome = Stop("retry", error, retry_after=back_off(c.attempts))
             else:
                 outcome = Stop("fail", error)
             self._settle(c, owner, outcome, kind, report)
@@ -268,6 +269,11 @@ class DeliveryEngine:
     def _finish(self, outcome: Callable[..., bool], c: Claimed, owner: str, **kw: Any) -> bool:
         with session_scope(self.engine) as session:
             return outcome(session, c.id, owner, now=self.clock(), **kw)
+
+
+def back_off(attempts: int) -> float:
+    """Seconds before a delivery Slack failed on (5xx) is tried again, after ``attempts``."""
+    return min(RETRY_MOST, RETRY_FIRST * 2 ** max(0, attempts - 1))
 
 
 def run_clock(now: datetime) -> Callable[[], datetime]:

@@ -129,3 +129,29 @@ def test_a_slow_sender_leaves_every_delivery_another_process_took_over(
     assert len(taken) >= 3, taken
     assert [p for p in taken if reminder_dms(harness.workspace, p)] == []
     assert report.sent == 0 and report.lost_lease == len(taken) + 1, report.lines()
+
+
+def test_slack_failing_for_minutes_postpones_a_message_and_never_loses_it(
+    harness: Harness, slack_server: LocalSlackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six internal_errors in a row, with a run every minute: backed off, then sent once."""
+    job = make_job(harness.engine, slack_server, harness.workspace, harness.runtime.policy)
+    real_post = job.client.chat_postMessage
+    failures = iter(["internal_error"] * 6)
+
+    def storm(**kwargs: Any) -> Any:
+        error = next(failures, None)
+        if error:
+            raise _error("chat.postMessage", error, status=500)
+        return real_post(**kwargs)
+
+    monkeypatch.setattr(job.client, "chat_postMessage", storm)
+    reports = [job.run(MONDAY_10_NY + timedelta(minutes=m)) for m in range(0, 30)]
+
+    assert not [r.failed for r in reports if r.failed]
+    assert sum(r.sent for r in reports) == 1
+    assert len(reminder_dms(harness.workspace, ALICE)) == 1
+    sent_at = next(m for m, r in enumerate(reports) if r.sent)
+    # 15 s, 30 s, 1, 2, 4, then 5 min apart (each rounded up to the next minute's run): the
+    # seventh try, under 20 minutes in; it was 120 s doubling, and failed after five.
+    assert sent_at <= 20, sent_at

@@ -37,7 +37,7 @@ def database_gone(harness: Harness) -> Iterator[None]:
                 db.execute(text(statement))
 
         sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        sql(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")  # noqa: S608
         try:
             yield
         finally:

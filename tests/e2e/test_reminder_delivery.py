@@ -211,9 +211,9 @@ def test_internal_errors_are_retried_later_and_other_errors_fail_once(
     monkeypatch.setattr(job.client, "chat_postMessage", flaky)
     first = job.run(MONDAY_10_NY)
     assert first.postponed == 1 and first.sent == 0
-    second = job.run(MONDAY_10_NY + timedelta(minutes=1))
-    assert second.sent == 0  # backing off: due again two minutes later
-    third = job.run(MONDAY_10_NY + timedelta(minutes=3))
+    second = job.run(MONDAY_10_NY + timedelta(seconds=10))
+    assert second.sent == 0  # backing off: due again 15 seconds later
+    third = job.run(MONDAY_10_NY + timedelta(seconds=20))
     assert third.sent == 1
     assert len(reminder_dms(harness.workspace, ALICE)) == 1
 
