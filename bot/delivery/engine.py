@@ -273,7 +273,7 @@ class DeliveryEngine:
 
 def back_off(attempts: int) -> float:
     """Seconds before a delivery Slack failed on (5xx) is tried again, after ``attempts``."""
-    return min(RETRY_MOST, RETRY_FIRST * 2 ** max(0, attempts - 1))
+    return min(RETRY_MOST, RETRY_FIRST * 2.0 ** max(0, attempts - 1))
 
 
 def run_clock(now: datetime) -> Callable[[], datetime]:
