@@ -322,17 +322,29 @@ def first_delivery(session: Session, event_id: str, now: datetime) -> bool:
     """Record an event ID; False if it was recorded before (a retry of a handled event).
 
     The primary key decides, so two processes receiving the same retry agree on one winner.
+    The row belongs to the session's transaction (no savepoint: SQLite would commit it when
+    the savepoint is released), so a caller that rolls back forgets it too.
     """
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.dialects import postgresql, sqlite
 
     from storage.models import ProcessedEvent
 
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(event_id=event_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def event_seen(session: Session, event_id: str) -> bool:
+    """Whether an event ID was recorded (see :func:`first_delivery`)."""
+    from storage.models import ProcessedEvent
+
+    return session.get(ProcessedEvent, event_id) is not None
 
 
 def forget_events_before(session: Session, cutoff: datetime) -> int:

@@ -22,13 +22,20 @@ def register(app: App, rt: Runtime) -> None:
         body: dict[str, Any], next: Callable[[], None]
     ) -> BoltResponse | None:
         """Slack retries an event it thinks went unanswered (X-Slack-Retry-Num); the event_id
-        is the same, so the first process to record it handles it and the others only ack."""
+        is the same, so the first process to record it handles it and the others only ack.
+        Messages (replies in review threads) are recorded by their listener in the same
+        transaction as what they write, so one whose first attempt died half-way is handled
+        when Slack retries it; here they are only skipped once recorded."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with session_scope(rt.engine) as session:
-                if not repo.first_delivery(session, str(event_id), rt.now()):
-                    log.info("skipping retried event %s", event_id)
-                    return BoltResponse(status=200, body="")
+                if (body.get("event") or {}).get("type") == "message":
+                    handled = repo.event_seen(session, str(event_id))
+                else:
+                    handled = not repo.first_delivery(session, str(event_id), rt.now())
+            if handled:
+                log.info("skipping retried event %s", event_id)
+                return BoltResponse(status=200, body="")
         next()
         return None
 

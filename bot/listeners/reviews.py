@@ -26,6 +26,7 @@ from commands.reviews import inputs as review_inputs
 from commands.reviews.action_items import mark_done
 from commands.reviews.replies import Captured, capture_reply, remove_reply
 from commands.text import esc
+from storage import repo
 from storage.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,8 @@ def register(app: App, rt: Runtime) -> None:
     )
 
     @app.event("message", matchers=[lambda body: _in_channel(body)])
-    def thread_message(event: dict[str, Any]) -> None:
-        handle_message(rt, event)
+    def thread_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        handle_message(rt, event, event_id=body.get("event_id"))
 
 
 def _opener(
@@ -169,8 +170,12 @@ def _in_channel(body: dict[str, Any]) -> bool:
     return event.get("channel_type") in THREAD_CHANNELS
 
 
-def handle_message(rt: Runtime, event: dict[str, Any]) -> None:
-    """Capture an owner's reply in an open review thread (new, edited or deleted)."""
+def handle_message(rt: Runtime, event: dict[str, Any], *, event_id: str | None = None) -> None:
+    """Capture an owner's reply in an open review thread (new, edited or deleted).
+
+    The event ID is recorded in the transaction that records the reply (see
+    bot.listeners.events): a first attempt that dies half-way leaves neither, so Slack's retry
+    is handled; a retry of one that committed is skipped."""
     subtype = event.get("subtype")
     channel = str(event.get("channel") or "")
     if subtype == "message_deleted":
@@ -178,7 +183,8 @@ def handle_message(rt: Runtime, event: dict[str, Any]) -> None:
         thread_ts = previous.get("thread_ts")
         if thread_ts and previous.get("ts"):
             with session_scope(rt.engine) as session:
-                remove_reply(session, channel=channel, thread_ts=thread_ts, ts=previous["ts"])
+                if first_time(session, rt, event_id):
+                    remove_reply(session, channel=channel, thread_ts=thread_ts, ts=previous["ts"])
         return
     message = event.get("message") if subtype == "message_changed" else event
     if subtype not in (None, "message_changed", "thread_broadcast") or not message:
@@ -187,6 +193,8 @@ def handle_message(rt: Runtime, event: dict[str, Any]) -> None:
     if message.get("bot_id") or not user or not thread_ts or not ts or thread_ts == ts:
         return
     with session_scope(rt.engine) as session:
+        if not first_time(session, rt, event_id):
+            return
         captured = capture_reply(
             session,
             channel=channel,
@@ -197,6 +205,11 @@ def handle_message(rt: Runtime, event: dict[str, Any]) -> None:
             now=rt.now(),
         )
     _tell(rt, captured, channel=channel, user=user, thread_ts=thread_ts)
+
+
+def first_time(session: Any, rt: Runtime, event_id: str | None) -> bool:
+    """Record the event as handled in ``session``; False if another attempt already was."""
+    return event_id is None or repo.first_delivery(session, str(event_id), rt.now())
 
 
 def _tell(rt: Runtime, captured: Captured, *, channel: str, user: str, thread_ts: str) -> None:

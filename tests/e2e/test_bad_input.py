@@ -22,7 +22,7 @@ from bot.reminders.job import ReminderJob
 from localslack import LocalSlackServer
 
 from .conftest import ALICE, BOB, EVE, SALES, Harness
-from .reminder_helpers import MONDAY_10_NY, make_job, nudges, reminder_dms, text_of
+from .reminder_helpers import MONDAY_10_NY, make_job, nudges, poll, reminder_dms, text_of
 from .review_helpers import comments, set_schedule
 from .review_helpers import make_job as make_review_job
 from .test_reviews import posted_review
@@ -146,16 +146,17 @@ def test_an_event_retried_after_the_first_attempt_failed_half_way_is_handled_onc
     harness: Harness, review_job: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent, _ = posted_review(harness, review_job)
-    real = review_listeners.handle_message
+    real = review_listeners.capture_reply
     calls: list[str] = []
 
-    def dies_half_way(rt: Any, event: dict[str, Any]) -> None:
-        calls.append(event.get("ts", ""))
+    def dies_half_way(session: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs["ts"])
+        captured = real(session, **kwargs)  # the commentary is written...
         if len(calls) == 1:
-            raise RuntimeError("the process died half-way")  # the event ID is recorded by now
-        real(rt, event)
+            raise RuntimeError("the process died half-way")  # ...and never committed
+        return captured
 
-    monkeypatch.setattr(review_listeners, "handle_message", dies_half_way)
+    monkeypatch.setattr(review_listeners, "capture_reply", dies_half_way)
     message = harness.workspace.post_as_user(
         BOB, SALES, "churn: one big logo left", thread_ts=parent.ts
     )
@@ -169,7 +170,7 @@ def test_an_event_retried_after_the_first_attempt_failed_half_way_is_handled_onc
         "thread_ts": parent.ts,
     }
     harness.driver.event(event, event_id="Ev0HALFWAY1")
-    harness.wait(lambda: calls or None)
+    poll(lambda: bool(calls))  # the first attempt ran, and died
     retried = harness.driver.event(event, event_id="Ev0HALFWAY1", retry_num=1)
     assert retried.status_code == 200
     assert [c.text for c in harness.wait(lambda: comments(harness.engine))] == ["one big logo left"]
