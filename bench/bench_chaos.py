@@ -14,8 +14,8 @@ a phase starts: every reminder, digest and review thread is due at once.
 Phases, each on a fresh stand-in and a fresh outbox (the same work each time):
 
 - none: no fault, for reference;
-- kills: SIGKILL a random replica at random moments (every 1-4 s) while work is left, at least
-  ``--kills`` times, and start it again at once;
+- kills: SIGKILL a random replica at random moments (1-5 s apart, from 1-5 s in), ``--kills``
+  times, and start it again at once;
 - 429: from 3 s in, every Slack call is answered 429 with Retry-After for ``--storm`` seconds;
 - errors: the same stretch of 500s and connection resets (before and after Slack acted);
 - database: from 5 s in, the database refuses connections and every open one is terminated
@@ -27,7 +27,7 @@ duplicates (received more than once), and lateness: when Slack first had it, cou
 the phase's start (so it includes the run's own work: compare with "none").
 
     .venv/bin/python bench/bench_chaos.py [--owners 240] [--teams 20] [--storm 30]
-        [--outage 20] [--kills 10] [--lease 30] [--admin-url URL] [--seed N]
+        [--outage 20] [--kills 12] [--lease 30] [--admin-url URL] [--seed N]
 
 Only loopback is used; every process the bench starts is killed and the database dropped when
 it ends, is interrupted (Ctrl-C, SIGTERM) or dies (the children die with it).
@@ -254,7 +254,7 @@ class Bench:
         storm_from, storm_to = started + 3, started + 3 + args.storm
         outage_from, outage_to = started + 5, started + 5 + args.outage
         state: dict[str, Any] = {
-            "next_kill": started + self.random.uniform(1, 4),
+            "next_kill": started + self.random.uniform(1, 5),
             "on": False,
             "kicked": 0.0,
         }
@@ -262,12 +262,12 @@ class Bench:
         def tick(work_left: bool) -> bool:
             now = time.time()
             if fault == "kills":
-                if now >= state["next_kill"] and (work_left or phase.events < args.kills):
+                if now >= state["next_kill"] and phase.events < args.kills:
                     n = self.random.randrange(REPLICAS)
                     kill_group(self.replicas[n])
                     self.replicas[n] = self.start_replica(n, shift, fault)
                     phase.events += 1
-                    state["next_kill"] = now + self.random.uniform(1, 4)
+                    state["next_kill"] = now + self.random.uniform(1, 5)
                 return bool(phase.events >= args.kills)
             if fault in ("429", "errors"):
                 if storm_from <= now < storm_to and not state["on"]:
@@ -398,7 +398,7 @@ def main() -> None:
     parser.add_argument("--owners", type=int, default=240)
     parser.add_argument("--teams", type=int, default=20)
     parser.add_argument("--kpis", type=int, default=5, help="KPIs per team")
-    parser.add_argument("--kills", type=int, default=10, help="at least this many SIGKILLs")
+    parser.add_argument("--kills", type=int, default=12, help="SIGKILLs in the kills phase")
     parser.add_argument("--storm", type=float, default=30.0, help="seconds of 429s, of 500s")
     parser.add_argument("--retry-after", type=int, default=5, help="the 429s' Retry-After")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds without database")

@@ -99,6 +99,9 @@ def register(app: App, rt: Runtime) -> None:
             reply(respond, blocks.error(outcome.message, outcome.hint))
         else:
             reminders.refresh(rt, outcome.refresh)  # the message now says until when
+            # ...and the person hears it, above all when nothing was left to snooze (a button
+            # pressed again on a reminder answered meanwhile changes nothing, and says so).
+            reply(respond, blocks.notice(Notice(outcome.text, tone="ok")))
 
     @app.event("user_change")
     def user_change(event: dict[str, Any]) -> None:

@@ -310,6 +310,8 @@ def snooze(ctx: Context, delivery_id: int, choice: str) -> Answered:
     if delivery.recipient != ctx.actor:
         raise CommandError("Only the person this reminder was sent to can snooze it.")
     linked = reminders.waiting_nudges_in(ctx.session, delivery_id)
+    logged = reminders.logged_values(ctx.session, {(n.kpi_id, n.period_key) for n in linked})
+    linked = [n for n in linked if (n.kpi_id, n.period_key) not in logged]  # answered since
     if not linked:
         return Answered("Nothing left to snooze: every KPI here is answered.", (delivery_id,))
     person = repo.get_person(ctx.session, ctx.actor)
