@@ -26,7 +26,7 @@ review thread parent and thread reply): expected (planned), received, lost (neve
 duplicates (received more than once), and lateness: when Slack first had it, counted from
 the phase's start (so it includes the run's own work: compare with "none").
 
-    .venv/bin/python bench/bench_chaos.py [--owners 240] [--teams 20] [--storm 30]
+    .venv/bin/python bench/bench_chaos.py [--owners 240] [--teams 20] [--storm 20]
         [--outage 20] [--kills 12] [--lease 30] [--admin-url URL] [--seed N]
 
 Only loopback is used; every process the bench starts is killed and the database dropped when
@@ -238,6 +238,8 @@ class Bench:
                 phase.finished = True
                 break
         phase.taken = time.time() - started
+        if not phase.finished:
+            phase.notes.append(stuck(self.engine, shift))
         if fault in ("429", "errors"):
             phase.events = sum(n for name, n in standin.served().items() if name != "ok")
         received = standin.messages()
@@ -323,6 +325,32 @@ def outbox_state(engine: Engine) -> tuple[int, int] | None:
     return sum(rows.values()), int(rows.get("pending", 0))
 
 
+def stuck(engine: Engine, shift: float) -> str:
+    """What is still pending, and when it is due or its lease ends (seconds from now)."""
+    now = datetime.fromtimestamp(time.time() - shift, UTC)
+    query = (
+        select(
+            col(Delivery.kind),
+            func.count(),
+            func.min(col(Delivery.due_at)),
+            func.max(col(Delivery.lease_expires_at)),
+            func.max(col(Delivery.attempts)),
+        )
+        .where(col(Delivery.status) == "pending")
+        .group_by(col(Delivery.kind))
+    )
+    try:
+        with engine.connect() as db:
+            rows = db.execute(query).all()
+    except Exception as exc:
+        return f"pending unknown ({exc})"
+    return "pending: " + ", ".join(
+        f"{kind} {n} (due {(due - now).total_seconds():+.0f} s, lease ends "
+        f"{(lease - now).total_seconds() if lease else 0:+.0f} s, attempts {attempts})"
+        for kind, n, due, lease, attempts in rows
+    )
+
+
 def phase_total(engine: Engine) -> int:
     state = outbox_state(engine)
     return state[0] if state else 0
@@ -399,11 +427,11 @@ def main() -> None:
     parser.add_argument("--teams", type=int, default=20)
     parser.add_argument("--kpis", type=int, default=5, help="KPIs per team")
     parser.add_argument("--kills", type=int, default=12, help="SIGKILLs in the kills phase")
-    parser.add_argument("--storm", type=float, default=30.0, help="seconds of 429s, of 500s")
+    parser.add_argument("--storm", type=float, default=20.0, help="seconds of 429s, of 500s")
     parser.add_argument("--retry-after", type=int, default=5, help="the 429s' Retry-After")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds without database")
     parser.add_argument("--lease", type=int, default=30, help="KPIBOT_DELIVERY_LEASE, seconds")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per phase at most")
+    parser.add_argument("--timeout", type=float, default=150.0, help="seconds per phase at most")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument(

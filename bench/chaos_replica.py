@@ -2,8 +2,9 @@
 
     python -m bench.chaos_replica --shift SECONDS
 
-Runs reminders, digests and reviews one after the other (bot.jobs.registry, the entry points
-`kpibot jobs run` and the scheduler call), again and again until it is killed, on one Runtime
+Runs reminders, digests and reviews each in its own thread, as `kpibot serve`'s scheduler does
+(bot.jobs.registry: the entry points `kpibot jobs run` and the scheduler call), each again and
+again until the process is killed, on one Runtime
 for its whole life: a job that fails (the database is gone, Slack answers nonsense) is logged
 and the loop goes on, as the scheduler's tick does, so recovering needs no restart. Its clock
 is the real one moved back by ``--shift`` seconds, the same shift in every replica, so leases
@@ -15,10 +16,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.jobs import registry
+from bot.jobs import Job, registry
 from bot.runtime import Runtime
 from bot.settings import load_settings
 from bot.slack_client import make_client
@@ -45,15 +47,26 @@ def main() -> None:
         clock=lambda: datetime.now(UTC) - shift,
     )
     jobs = registry()
+    threads = [
+        threading.Thread(target=loop, args=(name, jobs[name], runtime, args.pause), name=name)
+        for name in ("reminders", "digests", "reviews")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def loop(name: str, job: Job, runtime: Runtime, pause: float) -> None:
+    """One job again and again, as the scheduler's tick runs it: a failure is logged."""
     while True:
-        for name in ("reminders", "digests", "reviews"):
-            try:
-                report = jobs[name](runtime, runtime.now())
-            except Exception:
-                log.exception("job %s failed; the loop goes on", name)
-                continue
+        try:
+            report = job(runtime, runtime.now())
+        except Exception:
+            log.exception("job %s failed; the loop goes on", name)
+        else:
             log.info("%s: %s", name, " / ".join(str(report).splitlines()))
-        time.sleep(args.pause)
+        time.sleep(pause)
 
 
 if __name__ == "__main__":
