@@ -431,7 +431,7 @@ def main() -> None:
     parser.add_argument("--retry-after", type=int, default=5, help="the 429s' Retry-After")
     parser.add_argument("--outage", type=float, default=20.0, help="seconds without database")
     parser.add_argument("--lease", type=int, default=30, help="KPIBOT_DELIVERY_LEASE, seconds")
-    parser.add_argument("--timeout", type=float, default=150.0, help="seconds per phase at most")
+    parser.add_argument("--timeout", type=float, default=240.0, help="seconds per phase at most")
     parser.add_argument("--faults", default=",".join(FAULTS))
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument(

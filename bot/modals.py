@@ -325,6 +325,18 @@ def read_state(view: dict[str, Any]) -> dict[str, str | None]:
     return fields
 
 
+def opened_for(view: dict[str, Any], user_id: str) -> dict[str, Any]:
+    """``view`` with the person it is opened for in its private metadata: Slack sends a
+    submission back with whoever submitted it, and only they may submit it (:func:`opener`)."""
+    return {**view, "private_metadata": json.dumps({**metadata(view), "for": user_id})[:3000]}
+
+
+def opener(view: dict[str, Any]) -> str | None:
+    """Who the view was opened for (see :func:`opened_for`), when it says."""
+    found = metadata(view).get("for")
+    return str(found) if found else None
+
+
 def metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")

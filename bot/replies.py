@@ -135,7 +135,7 @@ def open_modal(
             reply_failure(respond, view)
         return
     try:
-        rt.client.views_open(trigger_id=trigger_id, view=view)
+        rt.client.views_open(trigger_id=trigger_id, view=modals.opened_for(view, user_id))
     except SlackApiError as exc:
         reason = exc.response.get("error")
         log.warning("views.open failed: %s", reason)

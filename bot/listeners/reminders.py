@@ -58,7 +58,9 @@ def register(app: App, rt: Runtime) -> None:
             return
         view = reminder_blocks.skip_modal(form, channel=_channel(body))
         try:
-            rt.client.views_open(trigger_id=body.get("trigger_id"), view=view)
+            rt.client.views_open(
+                trigger_id=body.get("trigger_id"), view=modals.opened_for(view, user_id)
+            )
         except SlackApiError as exc:
             reason = exc.response.get("error")
             reply(respond, blocks.error(f"The form could not be opened ({reason}).", "Try again."))

@@ -98,7 +98,8 @@ def _opener(
             _reply_in_thread(rt, body, respond, blocks.error(outcome.message, outcome.hint))
             return
         try:
-            rt.client.views_open(trigger_id=body.get("trigger_id"), view=review_modal(outcome))
+            view = modals.opened_for(review_modal(outcome), user_id)
+            rt.client.views_open(trigger_id=body.get("trigger_id"), view=view)
         except SlackApiError as exc:
             reason = exc.response.get("error")
             log.warning("views.open failed: %s", reason)

@@ -3,11 +3,12 @@ successful submission swaps the modal for a confirmation, so nothing needs a cha
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from bot import blocks, ids, modals
 from bot.replies import announce, render
@@ -21,6 +22,29 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, rt: Runtime) -> None:
+    @app.middleware
+    def only_its_opener_submits(
+        body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        """A form opened for one person and submitted by another is refused, whatever form
+        it is: nothing runs, and the answer says why."""
+        view = body.get("view") or {}
+        by = (body.get("user") or {}).get("id")
+        if body.get("type") == "view_submission" and modals.opener(view) not in (None, by):
+            log.warning("refused a %s form submitted by %s", view.get("callback_id"), by)
+            refusal = done_view(
+                blocks.error(
+                    "This form was opened for someone else, so it was not saved.",
+                    "Open your own with the button or `/kpi` command that opened this one.",
+                )
+            )
+            answer = {"response_action": "update", "view": refusal}
+            return BoltResponse(
+                status=200, body=json.dumps(answer), headers={"content-type": "application/json"}
+            )
+        next()
+        return None
+
     def submit(
         callback_id: str, use_case: Callable[[Context, dict[str, Any], dict[str, Any]], Result]
     ) -> None:
