@@ -20,17 +20,23 @@ up a delivery; Slack errors it lets through are classified here (TRANSIENT ones 
 Exactly once, and where it is only at least once:
 
 - Planning writes each delivery once (unique keys), under a named lease so one process plans.
-- A claim is a lease (``lease`` long, renewed before each Slack call once half has run out);
-  a process that finds its lease taken over stops touching that delivery (Stop("lost")).
+- A claim is a lease (``lease`` long, renewed before each delivery of the batch and before
+  each Slack call once half has run out); a process that finds a delivery's lease taken over
+  never sends it (Stop("lost")), wherever it is in the batch.
 - Every message carries its key in Slack message metadata (``kpibot_delivery``). A delivery
   claimed after another holder's lease ran out (``Claimed.taken_over``) may already be in
   Slack: the kind looks for the key (``SlackCalls.find``) before posting, and settles what it
-  finds as sent. Digests keep a ``digest_post`` row written before posting instead, and do not
-  post again when they find one without a ts.
+  finds as sent. Digests also keep a ``digest_post`` row written before posting: one found
+  without a ts is looked for by its key the same way, and posted only if Slack has no such
+  message. When Slack cannot say (a 5xx on the lookup), nothing is posted: the lease is left
+  to run out and the next holder looks again.
 - The window that remains is between Slack's answer and the outbox write: a process that dies
   there leaves a posted message and a claimed row; the next holder finds it by its key. No
   answer at all from Slack (a dropped connection) is the same case: the lease is left to
-  expire and the next holder looks before posting.
+  expire and the next holder looks before posting. So a message is posted twice only if the
+  lookup misses it (Slack's history not yet showing it); bench/bench_chaos.py counts this.
+- Recovery costs a lookup per message in doubt (conversations.history, Slack's Tier 3: about
+  50 a minute), so after a storm of dropped connections they arrive at that pace.
 """
 
 from __future__ import annotations
