@@ -8,10 +8,14 @@ Before Bolt sees a request, the edge refuses what no Slack request looks like, w
 and a sentence saying what was wrong: a body over MAX_BODY (413, counted as it arrives, so an
 endless body is never held in memory) and a body that does not parse: an Events API body or an
 interaction's ``payload`` field that is not a JSON object (400). Nothing is written for either.
+
+/healthz answers 503 when the database fails or does not answer within HEALTH_TIMEOUT, and
+200 again as soon as it answers: the pool reconnects, no restart is needed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from urllib.parse import parse_qs
@@ -27,6 +31,7 @@ from starlette.routing import BaseRoute, Route
 
 # Slack's own requests are far smaller (a modal's state, an event); refuse anything absurd.
 MAX_BODY = 1_000_000
+HEALTH_TIMEOUT = 5.0  # seconds: a database that does not answer by then counts as gone
 
 
 class TooLarge(Exception):
@@ -92,7 +97,9 @@ def build_http_app(app: App, engine: Engine, api_routes: Sequence[BaseRoute] = (
             return True
 
         try:
-            await run_in_threadpool(ping)
+            await asyncio.wait_for(run_in_threadpool(ping), HEALTH_TIMEOUT)
+        except TimeoutError:
+            return JSONResponse({"ok": False, "database": "no answer"}, status_code=503)
         except Exception as exc:
             return JSONResponse({"ok": False, "database": type(exc).__name__}, status_code=503)
         return JSONResponse({"ok": True})

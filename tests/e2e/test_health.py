@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
+
+from bot import http as bot_http
 
 from .conftest import Harness
 
@@ -67,3 +73,25 @@ def test_healthz_is_503_while_the_database_is_gone_and_200_once_it_is_back(
         assert health(harness).status_code == 503  # and stays so
     back = health(harness)
     assert back.status_code == 200 and back.json() == {"ok": True}
+
+
+def test_healthz_answers_503_in_time_when_the_database_hangs(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that stops answering (packets dropped) must not hang the health check."""
+    released = threading.Event()
+    real_connect = harness.engine.connect
+
+    def hangs() -> Any:
+        released.wait(30)
+        return real_connect()
+
+    monkeypatch.setattr(bot_http, "HEALTH_TIMEOUT", 0.5)
+    monkeypatch.setattr(harness.engine, "connect", hangs)
+    try:
+        started = time.monotonic()
+        hung = health(harness)
+        assert hung.status_code == 503 and hung.json()["database"] == "no answer"
+        assert time.monotonic() - started < 5
+    finally:
+        released.set()
