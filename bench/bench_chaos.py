@@ -301,6 +301,12 @@ def main() -> None:
         print(HEADER)
         for phase in phases:
             print(phase.row())
+        missed = [p.fault for p in phases if not p.goal_met()]
+        print(
+            f"\ngoal (lost 0; duplicates <= kills, 0 otherwise): {'NOT met for ' + ', '.join(missed) if missed else 'met'}"
+        )
+        if missed:
+            raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,11 @@ class Phase:
     finished: bool = False
     notes: list[str] = field(default_factory=list)
 
+    def goal_met(self) -> bool:
+        """Nothing lost; a duplicate only for a kill (the at-least-once window)."""
+        allowed = self.events if self.fault == "kills" else 0
+        return self.finished and self.lost == 0 and self.duplicates <= allowed
+
     def row(self) -> str:
         late = sorted(self.late) or [0.0]
         p99 = late[min(len(late) - 1, int(len(late) * 0.99))]
