@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from bench import bench_digests, bench_reminders
 from bench.standin import owner_id
-from commands.review_content import item_key
+from commands.reviews.content import item_key
 from storage.models import (
     ActionItem,
     Delivery,

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel
 from bot.http import MAX_BODY
 from bot.listeners import reviews as review_listeners
 from bot.reminders.job import ReminderJob
+from commands.reviews.replies import capture_reply
 from localslack import LocalSlackServer
 
 from .conftest import ALICE, BOB, EVE, SALES, Harness
@@ -148,7 +149,7 @@ def test_an_event_retried_after_the_first_attempt_failed_half_way_is_handled_onc
     harness: Harness, review_job: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parent, _ = posted_review(harness, review_job)
-    real = review_listeners.capture_reply
+    real = capture_reply
     calls: list[str] = []
 
     def dies_half_way(session: Any, **kwargs: Any) -> Any:
