@@ -22,11 +22,10 @@ from bot.reminders.job import ReminderJob
 from commands.reviews.replies import capture_reply
 from localslack import LocalSlackServer
 
-from .conftest import ALICE, BOB, EVE, SALES, Harness
+from .conftest import ALICE, BOB, EVE, NOW, SALES, Harness
 from .reminder_helpers import MONDAY_10_NY, make_job, nudges, poll, reminder_dms, text_of
-from .review_helpers import comments, set_schedule
+from .review_helpers import comments, parents, set_schedule
 from .review_helpers import make_job as make_review_job
-from .test_reviews import posted_review
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
@@ -148,7 +147,8 @@ def test_a_button_pressed_again_after_the_reminder_was_answered_changes_nothing(
 def test_an_event_retried_after_the_first_attempt_failed_half_way_is_handled_once(
     harness: Harness, review_job: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent, _ = posted_review(harness, review_job)
+    review_job.run(NOW)  # the review thread is posted
+    parent = parents(harness.workspace)[0]
     real = capture_reply
     calls: list[str] = []
 
