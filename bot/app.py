@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
+from bot.alerts import job as alerts
 from bot.digests import service as digests
 from bot.listeners import register_all
 from bot.reminders import refresh as reminders
@@ -48,4 +49,5 @@ def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
     register_all(app, rt)
     reminders.subscribe(rt)  # a stored value updates the reminder DMs about it at once
     digests.subscribe(rt)  # ... and the posted digests that show it, off the request path
+    alerts.subscribe(rt)  # ... and whether it moved the KPI into an alert
     return app

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from slack_sdk.errors import SlackApiError
 
 from bot import blocks, ids, modals
+from bot.alerts import views as alert_views
 from bot.digests.service import service_of
 from bot.events import ValueStored
 from bot.respond import Respond, reply, reply_failure
@@ -19,11 +20,13 @@ from commands.context import Context
 from commands.forms import FormChoices, form_choices
 from commands.results import (
     ActionList,
+    AlertList,
     DigestReady,
     HealthView,
     KpiCard,
     OpenModal,
     Result,
+    ScorecardView,
     ValueLogged,
 )
 
@@ -90,6 +93,8 @@ def render(result: Result) -> blocks.Message:
     """Block Kit for any Result; review results are drawn by the reviews feature."""
     if isinstance(result, ActionList | HealthView):
         return review_views.render(result)
+    if isinstance(result, AlertList | ScorecardView):
+        return alert_views.render(result)
     return blocks.render(result)
 
 

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
 
-from commands import alignment, goals, kpis, people, v2mom, values
+from commands import alignment, goals, kpis, people, scorecard, v2mom, values
+from commands.alerts import settings as alert_settings
 from commands.context import Context
 from commands.digests import commands as digest_commands
 from commands.lookup import resolve_team
+from commands.parsing import alerts as alert_parsing
 from commands.parsing import goals as goal_parsing
 from commands.parsing import kpis as kpi_parsing
 from commands.parsing import people as people_parsing
 from commands.parsing import teams as team_parsing
+from commands.parsing.alerts import AlertsChannel, AlertsList, AlertsSet, ScorecardRequest
 from commands.parsing.goals import GoalAdd, GoalCommand, GoalList, GoalShow
 from commands.parsing.kpis import KpiCommand
 from commands.parsing.people import Away, Back
@@ -66,6 +69,10 @@ Command: TypeAlias = (
     | Review
     | Actions
     | Health
+    | AlertsList
+    | AlertsSet
+    | AlertsChannel
+    | ScorecardRequest
 )
 Parser: TypeAlias = Callable[[Scanner, date], Command]
 # A handler gets the command its entry's parser made (typed per entry in the lambdas below).
@@ -292,6 +299,29 @@ ENTRIES: tuple[Subcommand, ...] = (
         team_parsing.parse_health,
         lambda ctx, command, channel: alignment.health_view(ctx, command.team),
         (Health,),
+    ),
+    Subcommand(
+        ("alerts", "alert"),
+        "`/kpi alerts [team]` lists the team's KPIs with their alert levels and what is "
+        "alerting now; `/kpi alerts set KPI below:N above:N` sets the levels a value alerts "
+        "at (`below:off` clears one, `off` both); `/kpi alerts channel on|off [team]` chooses "
+        "whether the team channel hears alerts too (leads and admins).",
+        ("/kpi alerts sales", "/kpi alerts set pipeline below:1M", "/kpi alerts channel on sales"),
+        alert_parsing.parse_alerts,
+        alert_settings.alerts,
+        (AlertsList, AlertsSet, AlertsChannel),
+    ),
+    Subcommand(
+        ("scorecard",),
+        "`/kpi scorecard [team] [weeks:13] [wide]` shows the team's KPIs period by period "
+        "against their targets (13 weeks, 12 months or 8 quarters unless you say); `wide` "
+        "gives one wide table instead of the phone-sized blocks.",
+        ("/kpi scorecard sales", "/kpi scorecard sales weeks:8 wide"),
+        alert_parsing.parse_scorecard,
+        lambda ctx, command, channel: scorecard.scorecard(
+            ctx, command.team, channel, periods=command.periods, wide=command.wide
+        ),
+        (ScorecardRequest,),
     ),
 )
 

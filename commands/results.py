@@ -221,6 +221,35 @@ class HealthView:
         return len(self.findings) - self.warnings
 
 
+@dataclass(frozen=True)
+class AlertRow:
+    key: str
+    name: str
+    owner: str
+    below: str | None  # the alert levels as shown ("$1M"), None when not set
+    above: str | None
+    state: str  # "quiet", or what holds and since when ("off track since 2026-W47")
+
+
+@dataclass(frozen=True)
+class AlertList:
+    """`/kpi alerts [team]`: the team's KPIs with their alert levels and current state."""
+
+    team_name: str
+    channel_alerts: bool
+    channel_id: str | None
+    rows: tuple[AlertRow, ...]
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    """`/kpi scorecard`: the grid as monospace text (core.scorecard), for a code block."""
+
+    team_name: str
+    text: str
+    wide: bool
+
+
 Result = (
     Notice
     | KpiTable
@@ -234,4 +263,6 @@ Result = (
     | DigestReady
     | ActionList
     | HealthView
+    | AlertList
+    | ScorecardView
 )

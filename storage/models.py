@@ -73,6 +73,10 @@ class Team(SQLModel, table=True):
     # core.review_cadence), None for none; and how long before a meeting its thread is posted.
     review_schedule: str | None = Field(default=None, max_length=100)
     review_lead_hours: int | None = None  # None means 24
+    # Alerts (issue 12): the team channel hears its KPIs' alerts too, only when opted in;
+    # the digest appends the team's scorecard when asked.
+    alerts_channel: bool = False
+    digest_scorecard: bool = False
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -139,6 +143,9 @@ class Kpi(SQLModel, table=True):
     retired_at: datetime | None = _utc(nullable=True)
     # When a review last decided to keep, adjust or retire it (the relevance review).
     reviewed_at: datetime | None = _utc(nullable=True)
+    # Alert levels (issue 12): a value below / above them alerts the owner; None for none.
+    alert_below: float | None = None
+    alert_above: float | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 
@@ -416,3 +423,8 @@ class ActionItem(SQLModel, table=True):
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
+
+
+# Tables kept in their own modules (this one is near its size limit); imported here so that
+# importing storage.models still registers every table.
+from storage.alert_table import KpiAlertState  # noqa: E402,F401

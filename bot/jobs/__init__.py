@@ -19,11 +19,17 @@ Job = Callable[[Runtime, datetime], Any]  # the report's str() is printed by `kp
 
 def registry() -> Mapping[str, Job]:
     """Every scheduled job, by the name `kpibot jobs run` takes."""
+    from bot.alerts import job as alerts
     from bot.digests import service as digests
     from bot.reminders import job as reminders
     from bot.reviews import job as reviews
 
-    return {"reminders": reminders.run, "digests": digests.run, "reviews": reviews.run}
+    return {
+        "reminders": reminders.run,
+        "digests": digests.run,
+        "reviews": reviews.run,
+        "alerts": alerts.run,
+    }
 
 
 def interval_seconds(name: str, runtime: Runtime) -> float:

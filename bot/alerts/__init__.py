@@ -1,0 +1,1 @@
+"""Alerts to KPI owners, team leads and opted-in team channels (issue 12)."""

@@ -1,0 +1,24 @@
+"""The ``kpi_alert_state`` table (storage.alert_state reads and writes it).
+
+Kept apart from storage.models, which imports it at its end so that every table is registered,
+and importing nothing from storage so that neither import order can make a cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text
+from sqlmodel import Field, SQLModel
+
+
+class KpiAlertState(SQLModel, table=True):
+    """One KPI's core.alerts.AlertState as JSON, and when it was last stepped (UTC)."""
+
+    __tablename__ = "kpi_alert_state"
+
+    kpi_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("kpi.id"), primary_key=True, autoincrement=False)
+    )
+    state: str = Field(sa_type=Text, sa_column_kwargs={"nullable": False})
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
