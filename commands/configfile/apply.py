@@ -15,11 +15,12 @@ from typing import Any, Protocol, TypeVar
 from sqlmodel import Session
 
 from core import clock_text
-from core.digest_time import parse_digest_time
 from core.review_cadence import review_lead_hours
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
 
+from . import alert_fields
+from .alert_fields import set_kpi_alerts, set_team_alerts
 from .schema import SECTIONS, ConfigSpec, Entry
 from .state import State, goal_fields, kpi_fields, person_fields, team_fields, v2mom_fields
 from .validate import check_references
@@ -140,7 +141,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, tuple):
         return list(value)
-    return value
+    return alert_fields.jsonable(value)
 
 
 class _Row(Protocol):
@@ -333,6 +334,7 @@ class _Writer:
         elif desired["active"]:
             kpi.retired_at = None
         kpi.active = desired["active"]
+        set_kpi_alerts(kpi, desired)
 
 
 def _set_person(person: Person, desired: _Fields) -> None:
@@ -348,9 +350,7 @@ def _set_team(team: Team, desired: _Fields) -> None:
     team.timezone = desired["timezone"]
     team.lead_user_id = desired["lead"]
     _set_reminders(team, desired)
-    chosen = parse_digest_time(desired["digest"]) if desired["digest"] else None
-    team.digest_weekday = chosen.weekday if chosen else None
-    team.digest_time = chosen.at if chosen else None
+    set_team_alerts(team, desired)  # the digest's time and scorecard, channel alerts
     team.review_schedule = desired["review"]
     before = desired["review_before"]
     team.review_lead_hours = review_lead_hours(before) if before else None

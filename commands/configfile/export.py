@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from core.values import MAX_ABS_VALUE
 from storage.models import Goal, Person
 
+from . import alert_fields
 from .state import State, goal_fields, kpi_fields, person_fields, team_fields, v2mom_fields
 
 
@@ -101,7 +102,7 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
             value = _export_number(value)
         if isinstance(value, tuple):
             value = _Flow(_export_number(v) if isinstance(v, float) else v for v in value)
-        out[name] = value
+        out[name] = alert_fields.exported(name, value)
     return out
 
 

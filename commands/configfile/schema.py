@@ -11,6 +11,7 @@ from typing import Any
 
 from core.kinds import DIRECTION_ALIASES, Cadence, Direction, Indicator
 
+from .alert_fields import parse_digest_field, parse_team_alerts
 from .parsers import (
     Parser,
     enum_parser,
@@ -19,7 +20,6 @@ from .parsers import (
     parse_channel,
     parse_count,
     parse_date,
-    parse_digest,
     parse_follow_up,
     parse_number,
     parse_review,
@@ -109,10 +109,12 @@ SECTIONS: dict[str, Section] = {
                 "follow_up": parse_follow_up,
                 "max_reminders": parse_count(1, 10),
                 # the weekly digest's day and time; left out, Monday 09:00
-                "digest": parse_digest,
+                "digest": parse_digest_field,  # or {at: ..., scorecard: true} (alert_fields)
                 # review meetings (left out: none) and how long before them the thread goes out
                 "review": parse_review,
                 "review_before": parse_review_before,
+                # alerts (issue 12): the team channel hears them too
+                "alerts": parse_team_alerts,
             },
             ("key", "name"),
             {},
@@ -155,6 +157,9 @@ SECTIONS: dict[str, Section] = {
                 "definition": _TEXT,
                 "decision": _TEXT,
                 "active": parse_bool,
+                # alert levels (issue 12)
+                "alert_below": parse_number,
+                "alert_above": parse_number,
             },
             ("key", "name", "owner", "cadence"),
             {"direction": Direction.UP, "indicator": Indicator.LAGGING, "active": True},

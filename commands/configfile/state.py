@@ -14,9 +14,10 @@ from typing import Any
 from sqlmodel import Session, select
 
 from core import clock_text
-from core.digest_time import digest_time_of
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
+
+from .alert_fields import kpi_alert_fields, team_alert_fields
 
 
 @dataclass
@@ -71,11 +72,9 @@ def team_fields(team: Team) -> dict[str, Any]:
         "timezone": team.timezone,
         "lead": team.lead_user_id,
         **reminder_fields(team),
-        "digest": digest_time_of(team.digest_weekday, team.digest_time).text
-        if team.digest_weekday is not None or team.digest_time is not None
-        else None,
         "review": team.review_schedule,
         "review_before": None if team.review_lead_hours is None else f"{team.review_lead_hours}h",
+        **team_alert_fields(team),  # digest and alerts
     }
 
 
@@ -126,6 +125,7 @@ def kpi_fields(kpi: Kpi, state: State) -> dict[str, Any]:
         "definition": kpi.definition,
         "decision": kpi.decision,
         "active": kpi.active,
+        **kpi_alert_fields(kpi),
     }
 
 

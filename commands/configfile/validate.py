@@ -13,6 +13,7 @@ from typing import Any
 from core.kinds import Direction
 from core.values import ParsedValue, canonical_unit, unit_conflict
 
+from .alert_fields import ALERT_LEVELS, levels_problem
 from .errors import Problems, did_you_mean
 from .parsers import Number
 from .schema import ConfigSpec, Entry, Section
@@ -71,13 +72,17 @@ def check_kpi(
         del fields[name]
         return False
 
-    for name in ("target", "baseline"):
+    for name in ("target", "baseline", *ALERT_LEVELS):
         if name in fields:
             value = number(name, fields[name])
             if value is None:
                 ok = drop(name)
             else:
                 fields[name] = value
+    levels = levels_problem(fields)
+    if levels is not None:
+        problems.add(lines.get("alert_below", line), f"{label}: {levels}")
+        ok = drop("alert_below")
     if "band" in fields:
         low_raw, high_raw = fields["band"]
         low, high = number("band", low_raw), number("band", high_raw)
