@@ -169,6 +169,9 @@ class TeamDigest:
     # Open action items agreed in the team's reviews (commands.reviews).
     action_items: tuple[ActionItem, ...]
     series: tuple[KpiSeries, ...]  # one chart panel per KPI, in the order of the rows
+    # The team's scorecard up to the reviewed week (phone width), when the team asked for it
+    # (``digest: {scorecard: true}``); None otherwise.
+    scorecard: str | None = None
 
     @property
     def chart_title(self) -> str:

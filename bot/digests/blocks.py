@@ -170,6 +170,7 @@ def team_digest(
     if digest.action_items:
         lines = ["*Open action items from reviews*", *(action_line(a) for a in digest.action_items)]
         blocks.extend(section(chunk) for chunk in _pack(lines))
+    blocks.extend(scorecard_blocks(digest))
     blocks.append(
         context(
             f"Late values for {esc(week)} update this digest. Log one with "
@@ -178,6 +179,20 @@ def team_digest(
     )
     text = f"{digest.team_name} digest, {week}: {_plain_counts(digest.counts)}"
     return Message(text=text, blocks=_fit(blocks), in_channel=not preview)
+
+
+def scorecard_blocks(digest: TeamDigest) -> list[Block]:
+    """The team's scorecard in a code block, when the team asked for it in its digest."""
+    if not digest.scorecard:
+        return []
+    blocks, chunk = [], ""
+    for part in digest.scorecard.split("\n\n"):  # a section holds 3,000 characters
+        if chunk and len(chunk) + len(part) > 2800:
+            blocks.append(section(f"```\n{chunk}\n```"))
+            chunk = ""
+        chunk = f"{chunk}\n\n{part[:2800]}" if chunk else part[:2800]
+    blocks.append(section(f"```\n{chunk}\n```"))
+    return [section("*Scorecard*"), *blocks]
 
 
 def _plain_counts(counts: StatusCounts) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from commands.digests.facts import DigestFacts, KpiDigestFacts, zone
 from commands.health import findings_by_team
 from commands.results import OpenActionItem, TeamDigest
 from commands.reviews import open_action_items_by_team
+from commands.scorecard import team_scorecard
 from core.digest import (
     ActionItem,
     count,
@@ -27,6 +29,7 @@ from core.digest import (
 )
 from core.digest_time import reviewed_week
 from core.health import Finding, Severity
+from core.scorecard import render_phone
 from storage import digests, repo
 from storage.models import Team
 
@@ -66,9 +69,8 @@ def build_team_digests(
         today = moment.astimezone(tz).date()
         items = [_action(a, names, today) for a in actions.get(team.id or 0, [])]
         facts_of_team = facts_of.get(team.id or 0, [])
-        digests_built.append(
-            _assemble(team, moment, tz, facts_of_team, findings.get(team.key, []), items, names)
-        )
+        built = _assemble(team, moment, tz, facts_of_team, findings.get(team.key, []), items, names)
+        digests_built.append(with_scorecard(session, team, built, moment, tz))
     return digests_built
 
 
@@ -146,3 +148,14 @@ def team_digest(session: Session, policy: Policy, team: Team, moment: datetime) 
 def teams_by_key(session: Session, keys: Sequence[str]) -> dict[str, Team]:
     wanted = set(keys)
     return {t.key: t for t in repo.list_teams(session) if t.key in wanted}
+
+
+def with_scorecard(
+    session: Session, team: Team, digest: TeamDigest, moment: datetime, tz: ZoneInfo
+) -> TeamDigest:
+    """The digest with the team's scorecard up to the reviewed week, if the team asked."""
+    if not team.digest_scorecard:
+        return digest
+    last_day = reviewed_week(moment, tz).end
+    text = render_phone(team_scorecard(session, team, today=last_day))
+    return replace(digest, scorecard=text)
