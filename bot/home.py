@@ -7,7 +7,7 @@ from bot import blocks, ids
 from bot.blocks import Block, button, context, header, section
 from bot.reviews.blocks import action_line
 from bot.runtime import Failure, Runtime
-from commands.home import HomeKpi, HomeView, home
+from commands.home import HOME_SCORECARD_PERIODS, HomeKpi, HomeView, home
 from commands.results import GoalTree
 from commands.text import esc
 
@@ -61,6 +61,7 @@ def home_blocks(view: HomeView) -> list[Block]:
         )
     if len(view.actions) > MAX_ACTIONS:
         out.append(context(f"…and {len(view.actions) - MAX_ACTIONS} more: `/kpi actions`."))
+    out.extend(scorecard_blocks(view))
     out.append({"type": "divider"})
     teams = ", ".join(view.teams)
     out.append(header("Your teams' goals"))
@@ -73,3 +74,16 @@ def home_blocks(view: HomeView) -> list[Block]:
         out.append(section("None of your teams has goals yet."))
     out.append(context("Type `/kpi help` anywhere for every command."))
     return out[:MAX_HOME_BLOCKS]
+
+
+def scorecard_blocks(view: HomeView) -> list[Block]:
+    """Each of the person's teams' recent scorecard, in a code block."""
+    out: list[Block] = []
+    for card in view.scorecards:
+        out.append({"type": "divider"})
+        out.append(header(f"Scorecard: {card.team_name}"))
+        out.append(section(f"```\n{card.text[:2900]}\n```"))
+        out.append(
+            context(f"The last {HOME_SCORECARD_PERIODS} periods; `/kpi scorecard` for more.")
+        )
+    return out

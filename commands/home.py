@@ -21,12 +21,16 @@ from commands.context import Context
 from commands.due import owed_by_kpi
 from commands.results import GoalNode, KpiRow, OpenActionItem
 from commands.reviews.action_items import views
+from commands.scorecard import team_scorecard, team_today
 from core.due import summary
+from core.scorecard import render_phone
 from storage import repo, reviews
-from storage.models import Goal
+from storage.models import Goal, Team
 
 DueState = Literal["up_to_date", "due", "late"]
 MAX_KPIS = 20
+HOME_SCORECARD_TEAMS = 2
+HOME_SCORECARD_PERIODS = 6
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,12 @@ class HomeKpi:
 
 
 @dataclass(frozen=True)
+class TeamScorecard:
+    team_name: str
+    text: str  # core.scorecard's phone rendering
+
+
+@dataclass(frozen=True)
 class HomeView:
     user: str
     kpis: tuple[HomeKpi, ...]
@@ -45,6 +55,7 @@ class HomeView:
     goals: tuple[GoalNode, ...]
     teams: tuple[str, ...]
     today: date
+    scorecards: tuple[TeamScorecard, ...] = ()
 
 
 def home(ctx: Context) -> HomeView:
@@ -76,7 +87,20 @@ def home(ctx: Context) -> HomeView:
         goals=tuple(insight.goal_nodes(ctx, goals)) if goals else (),
         teams=tuple(t.name for t in mine),
         today=ctx.today,
+        scorecards=home_scorecards(ctx, mine),
     )
+
+
+def home_scorecards(ctx: Context, teams: list[Team]) -> tuple[TeamScorecard, ...]:
+    """The recent scorecard of each of the person's teams (the first few), phone width: the
+    Home tab is read on phones too. `/kpi scorecard` has the full 13 weeks."""
+    cards = []
+    for team in teams[:HOME_SCORECARD_TEAMS]:
+        today = team_today(ctx, team)
+        card = team_scorecard(ctx.session, team, today=today, periods=HOME_SCORECARD_PERIODS)
+        if card.grids:
+            cards.append(TeamScorecard(team.name, render_phone(card)))
+    return tuple(cards)
 
 
 def _with_ancestors(goals: list[Goal], team_ids: set[int]) -> list[Goal]:

@@ -80,3 +80,16 @@ def test_the_digest_appends_the_scorecard_when_the_team_asked(harness: Harness) 
     assert any(line.startswith("Weekly scorecard") for line in lines)  # up to the reviewed week
     assert "W48 $4.2M✓" in "\n".join(lines)
     assert max(len(line) for line in lines) <= 40
+
+
+def test_the_home_tab_shows_my_teams_recent_scorecard(harness: Harness) -> None:
+    seed_values(harness)
+    harness.driver.app_home_opened(ALICE)
+    home = harness.wait(lambda: harness.workspace.home_for(ALICE))
+    sections = [b["text"]["text"] for b in home.definition["blocks"] if b["type"] == "section"]
+    (card,) = [s for s in sections if "Weekly scorecard" in s]
+    lines = card.strip("`\n").splitlines()
+    assert lines[0] == "Weekly scorecard · 2026-W43 to 2026-W48"  # the last 6 weeks
+    assert "W48 $4.2M✓" in card and max(len(line) for line in lines) <= 40
+    headers = [b["text"]["text"] for b in home.definition["blocks"] if b["type"] == "header"]
+    assert "Scorecard: Sales" in headers
