@@ -11,9 +11,9 @@ from bot import ids
 from bot.blocks import Message, button, context, section
 
 HEADINGS = {
-    "owner": ":rotating_light: *KPI alert*",
-    "team_lead": ":rotating_light: *KPI alert: still not resolved*",
-    "channel": ":rotating_light: *KPI alert*",
+    "owner": ":warning: *KPI alert*",
+    "team_lead": ":warning: *KPI alert: still not resolved*",
+    "channel": ":warning: *KPI alert*",
 }
 
 

@@ -34,7 +34,7 @@ def alert_list(result: AlertList) -> Message:
             f"above {row.above}" if row.above else "",
         ]
         shown = ", ".join(level for level in levels if level) or "off track only"
-        state = "quiet" if row.state == "quiet" else f":rotating_light: {esc(row.state)}"
+        state = "quiet" if row.state == "quiet" else f":warning: {esc(row.state)}"
         lines.append(f"*{esc(row.name)}* (`{row.key}`, <@{row.owner}>): alerts {shown} · {state}")
     for chunk in _chunks(lines):
         blocks.append(section(chunk))

@@ -4,16 +4,24 @@ once; the team channel hears alerts only when the team opted in."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session
 
 from bot.alerts import job as alerts_job
-from storage import repo
+from commands.alerts.settings import state_text
+from core.kinds import Cadence
+from storage import alert_state, repo
 from storage.db import session_scope
 
 from .conftest import ALICE, EVE, LEAD, NOW, SALES, Harness
 from .slack_text import text_of
-from .test_reminder_delivery import in_process
 
+ROOT = Path(__file__).resolve().parents[2]
 W49_THURSDAY = NOW + timedelta(days=7)
 W50_THURSDAY = NOW + timedelta(days=14)  # past the week after the one the episode began in
 
@@ -81,14 +89,25 @@ def test_two_processes_checking_at_once_send_the_alert_once(harness: Harness) ->
         assert "off track since 2026-W48" in alert_state_text(session)
 
 
-def alert_state_text(session: object) -> str:
-    from commands.alerts.settings import state_text
-    from core.kinds import Cadence
-    from storage import alert_state
-
-    kpi = repo.get_kpi(session, "pipeline")  # type: ignore[arg-type]
+def alert_state_text(session: Session) -> str:
+    kpi = repo.get_kpi(session, "pipeline")
     assert kpi is not None and kpi.id is not None
-    return state_text(alert_state.load(session, kpi.id, Cadence.WEEKLY))  # type: ignore[arg-type]
+    return state_text(alert_state.load(session, kpi.id, Cadence.WEEKLY))
+
+
+def in_process(harness: Harness, *arguments: str) -> subprocess.Popen[str]:
+    """`python ARGUMENTS` in a process of its own, on the harness's database and Slack."""
+    url = harness.engine.url.render_as_string(hide_password=False)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KPIBOT_TEST")}
+    env |= {"DATABASE_URL": url, "KPIBOT_LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_an_episode_past_the_next_period_reaches_the_lead_once(harness: Harness) -> None:
