@@ -65,7 +65,7 @@ def observe(session: Session, kpi_key: str, *, now: datetime, policy: Policy) ->
         return Observed(kpi_key, ())
     team = repo.get_team_by_id(session, kpi.team_id)
     goal = session.get(Goal, kpi.goal_id) if kpi.goal_id is not None else None
-    values = list(reversed(repo.recent_measurements(session, kpi.id, HISTORY)))
+    values = repo.recent_measurements(session, kpi.id, HISTORY)  # oldest first
     ctx = Context(session=session, actor="kpibot", now=now, policy=policy)
     observation = _observation(ctx, kpi, team, goal, values)
     try:
