@@ -69,6 +69,19 @@ def test_an_off_track_value_dms_the_owner_once_and_a_second_one_sends_nothing(
     assert "Qualified pipeline moved off track" in shown
     assert "$500k" in shown and "≥ $4M" in shown  # the value and the target
     assert "Log value" in shown and "Show" in shown
+    show = next(
+        e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]  # type: ignore[attr-defined]
+        if e["text"]["text"] == "Show"
+    )  # fmt: skip
+    harness.driver.block_action(ALICE, show["action_id"], show["value"], message=dm)
+    card = harness.wait(
+        lambda: [
+            m
+            for m in [*harness.workspace.ephemerals_for(ALICE), *harness.workspace.dm_with(ALICE)]
+            if "Whether to hire another SDR" in text_of(m)
+        ]
+    )  # the KPI card (its decision line), shown to the owner
+    assert card
 
     harness.kpi("log pipeline 400k")  # still off track: the same episode
     settle(harness)
