@@ -16,8 +16,9 @@ from sqlmodel import Session
 
 from core.alerts import AlertState
 from core.kinds import Cadence
-from storage.alert_table import KpiAlertState
-from storage.models import Kpi, Measurement, UTCDateTime
+from storage.alert_models import KpiAlertState
+from storage.columns import UTCDateTime
+from storage.models import Kpi, Measurement
 from storage.outbox import _insert
 
 

@@ -1,4 +1,5 @@
-"""Every table kpibot stores (the values API's two are in storage.api_models).
+"""Every table kpibot stores (the values API's two are in storage.api_models, the alert state
+in storage.alert_models).
 
 Times are stored in UTC and always come back timezone-aware (see `UTCDateTime`), on SQLite as
 on PostgreSQL. Slack user IDs are kept as text: people are known by them everywhere.
@@ -16,7 +17,9 @@ from sqlmodel import Field, SQLModel
 
 from core.kinds import Cadence, Direction, Indicator
 
-# The API's tables live in their own module; importing it registers them with the rest.
+# The API's and the alert state's tables live in their own modules; importing them registers
+# them with the rest.
+from storage.alert_models import KpiAlertState  # noqa: F401
 from storage.api_models import ApiIdempotency, ApiToken  # noqa: F401
 from storage.columns import UTCDateTime as UTCDateTime  # re-exported: used by other modules
 
@@ -423,8 +426,3 @@ class ActionItem(SQLModel, table=True):
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     updated_at: datetime = _utc()
-
-
-# Tables kept in their own modules (this one is near its size limit); imported here so that
-# importing storage.models still registers every table.
-from storage.alert_table import KpiAlertState  # noqa: E402,F401

@@ -1,15 +1,17 @@
 """The ``kpi_alert_state`` table (storage.alert_state reads and writes it).
 
-Kept apart from storage.models, which imports it at its end so that every table is registered,
-and importing nothing from storage so that neither import order can make a cycle.
+Kept apart from storage.models (which imports it, so that every table is registered), like
+storage.api_models: it needs nothing from storage.models, so there is no import circle.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, Text
+from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
+
+from storage.columns import UTCDateTime
 
 
 class KpiAlertState(SQLModel, table=True):
@@ -21,4 +23,4 @@ class KpiAlertState(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("kpi.id"), primary_key=True, autoincrement=False)
     )
     state: str = Field(sa_type=Text, sa_column_kwargs={"nullable": False})
-    updated_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
