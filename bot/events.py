@@ -7,6 +7,8 @@ one. Subscribers:
 
 - reminders, *at once*, in the publishing thread: the DMs that asked for that period are
   updated in place, so the person who answered sees it straight away (bot.reminders.refresh);
+- alerts, *at once*, handed to the alerts thread: whether the value moved the KPI into an
+  alert, which is then sent (bot.alerts.job);
 - digests, *later*, off the request path: posted digests that show the period are rebuilt and
   updated with chat.update (bot.digests.service).
 

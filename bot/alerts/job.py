@@ -4,7 +4,8 @@ Alerts are planned in two places, both writing outbox deliveries keyed by the al
 ``dedupe_key`` (commands.alerts.observe):
 
 - at once, when a value is stored (:func:`subscribe`, on the event bus; Slack and API values
-  publish it): the KPI is looked at and what it raises is queued and sent;
+  publish it): :class:`AlertService`'s thread looks at the KPI, off the request path, and
+  sends what it raised;
 - every run of this job (`kpibot jobs run alerts`), under the ``alerts:plan`` lease: KPIs
   with an open alert episode are looked at again, which is how an episode that holds past the
   next period reaches the team lead, and an owner's DM held for working hours goes out.
@@ -27,7 +28,7 @@ from bot.delivery.engine import DeliveryEngine, EngineConfig, Posted, run_clock,
 from bot.delivery.report import RunReport
 from bot.delivery.slack import SlackCalls, Stop
 from bot.events import ValueStored
-from bot.runtime import Runtime
+from bot.runtime import Runtime, provide
 from bot.slack_client import make_client
 from commands.alerts.observe import ALERT, check, observe
 from storage.db import session_scope
@@ -123,30 +124,47 @@ def values_stored(runtime: Runtime, events: Sequence[ValueStored]) -> int:
     return queued
 
 
-_SENDER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpibot-alerts")
+class AlertService:
+    """One thread per process that looks at stored values and sends what they raise, in the
+    order they came: off the request path (a Slack listener, an API batch) yet at once."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpibot-alerts")
+
+    def submit(self, events: Sequence[ValueStored]) -> None:
+        self.pool.submit(self._handle, list(events))
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Return once everything submitted so far is handled (tests, orderly shutdown)."""
+        self.pool.submit(lambda: None).result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True)
+
+    def _handle(self, events: list[ValueStored]) -> None:
+        try:
+            if values_stored(self.runtime, events):
+                report = send(self.runtime, self.runtime.now())
+                for line in report.lines():
+                    log.info("alerts: %s", line)
+        except Exception:  # the alerts job looks at these KPIs again on its next run
+            log.exception("looking at %d stored values for alerts failed", len(events))
+
+
+provide("alerts", AlertService)
 
 
 def subscribe(runtime: Runtime) -> None:
-    """A stored value is looked at for alerts at once (in the publishing thread, in its own
-    transaction) and what it raised is sent off the request path."""
-
-    def handle(events: Sequence[ValueStored]) -> None:
-        if values_stored(runtime, events):
-            _SENDER.submit(_send_now, runtime)
-
-    runtime.events.subscribe(handle)
+    """A stored value is looked at for alerts, and what it raised sent, on the alerts thread."""
+    runtime.events.subscribe(lambda events: service_of(runtime).submit(events))
 
 
-def wait_for_sends(timeout: float = 30.0) -> None:
-    """Return once the sends that stored values started have finished (tests, shutdown)."""
-    _SENDER.submit(lambda: None).result(timeout=timeout)
+def service_of(runtime: Runtime) -> AlertService:
+    service: AlertService = runtime.service("alerts")
+    return service
 
 
-def _send_now(runtime: Runtime) -> None:
-    try:
-        report = send(runtime, runtime.now())
-    except Exception:
-        log.exception("sending alerts failed; the next run of the alerts job retries")
-        return
-    for line in report.lines():
-        log.info("alerts: %s", line)
+def wait_for_sends(runtime: Runtime, timeout: float = 30.0) -> None:
+    """Return once the values stored so far have been looked at and their alerts sent."""
+    service_of(runtime).wait(timeout)

@@ -39,7 +39,7 @@ def _is_alert(message: object) -> bool:
 def settle(harness: Harness) -> None:
     """Every listener has finished (and so planned its alerts), and their sends are done."""
     harness.drain()
-    alerts_job.wait_for_sends()
+    alerts_job.wait_for_sends(harness.runtime)
 
 
 def store(harness: Harness, kpi_key: str, period_key: str, start: date, value: float) -> None:
