@@ -101,8 +101,13 @@ def add_kpis(
 
 
 def reminder_dms(workspace: Workspace, user: str) -> list[Message]:
-    """The messages kpibot posted in its DM with `user` that carry a delivery key."""
-    return [m for m in workspace.dm_with(user) if (m.metadata or {}).get("event_type")]
+    """The messages kpibot posted in its DM with `user` that carry a delivery key (alerts,
+    which carry one too, aside)."""
+    return [
+        m
+        for m in workspace.dm_with(user)
+        if (m.metadata or {}).get("event_type") and not delivery_key(m).startswith("alert:")
+    ]
 
 
 def delivery_key(message: Message) -> str:
