@@ -70,7 +70,7 @@ def test_an_off_track_value_dms_the_owner_once_and_a_second_one_sends_nothing(
     assert "$500k" in shown and "≥ $4M" in shown  # the value and the target
     assert "Log value" in shown and "Show" in shown
     show = next(
-        e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]  # type: ignore[attr-defined]
+        e for b in dm.blocks if b["type"] == "actions" for e in b["elements"]
         if e["text"]["text"] == "Show"
     )  # fmt: skip
     harness.driver.block_action(ALICE, show["action_id"], show["value"], message=dm)

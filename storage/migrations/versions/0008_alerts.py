@@ -1,7 +1,7 @@
 """alerts: alert levels on KPIs, the team's channel-alert and digest-scorecard choices, and each
 KPI's alert state
 
-Revision ID: 0008_alerts
+Revision ID: 0008
 Revises: 0006 (re-chained onto 0007 at merge)
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_alerts"
+revision: str = "0008"
 down_revision: str | None = "0006"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
