@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
+from bot import formulas
 from bot.alerts import job as alerts
 from bot.digests import service as digests
 from bot.listeners import register_all
@@ -47,6 +48,7 @@ def build_app(rt: Runtime, *, verify_token: bool = True) -> App:
         logger=BOLT_LOGGER,
     )
     register_all(app, rt)
+    formulas.subscribe(rt)  # a stored value works out the formula KPIs that read it, first
     reminders.subscribe(rt)  # a stored value updates the reminder DMs about it at once
     digests.subscribe(rt)  # ... and the posted digests that show it, off the request path
     alerts.subscribe(rt)  # ... and whether it moved the KPI into an alert

@@ -111,8 +111,22 @@ def _draw_lines(ax: Axes, plan: Plan) -> None:
     if plan.pace:
         xs, ys = zip(*plan.pace, strict=True)
         ax.plot(xs, ys, **theme.PACE_STYLE, gid="pace")
-    if plan.target is not None:
+    if plan.steps:  # a target per period: a step at each change, held to the right edge
+        edges = [x - 0.5 for x, _ in plan.steps] + [plan.steps[-1][0] + 0.5]
+        levels = [y for _, y in plan.steps] + [plan.steps[-1][1]]
+        ax.step(
+            edges,
+            levels,
+            where="post",
+            color=theme.INK,
+            linewidth=theme.TARGET_WIDTH,
+            gid="target-steps",
+        )
+    elif plan.target is not None:
         ax.axhline(plan.target, color=theme.INK, linewidth=theme.TARGET_WIDTH, gid="target")
+    if plan.projection is not None:
+        (x0, y0), (x1, y1) = plan.projection
+        ax.plot([x0, x1], [y0, y1], **theme.PROJECTION_STYLE, zorder=3, gid="projection")
     if plan.known:
         xs, ys = zip(*plan.known, strict=True)
         ax.plot(

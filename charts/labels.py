@@ -80,6 +80,9 @@ def _legend_entries(plans: Sequence[Plan]) -> list[tuple[Line2D, str]]:
     if any(plan.pace and plan.known for plan in plans):
         line = Line2D([], [], **theme.PACE_STYLE)
         entries.append((line, "pace to target"))
+    if any(plan.projection for plan in plans):
+        dotted = Line2D([], [], **theme.PROJECTION_STYLE)
+        entries.append((dotted, "projected to the deadline"))
     if any(plan.missing and plan.known for plan in plans):
         marker = Line2D([], [], **theme.MISSING_STYLE)
         entries.append((marker, "no value for the period"))

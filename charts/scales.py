@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -43,11 +43,14 @@ class Plan:
     yticks: list[float]
     ylabels: list[str]
     axis: AxisFormat  # how every value of this plot is written, as the y tick labels are
-    xlabels: list[str]
+    xlabels: list[str]  # one per point, then the deadline's when there is a projection
+    steps: list[tuple[int, float]] = field(default_factory=list)  # targets varying by period
+    projection: tuple[tuple[float, float], tuple[float, float]] | None = None  # (x, y) ends
 
     @property
     def size(self) -> int:
-        return len(self.series.points)
+        """Slots on the x axis: the points, and one more for the deadline of a projection."""
+        return len(self.xlabels)
 
     @property
     def latest(self) -> tuple[int, float] | None:
@@ -65,9 +68,18 @@ class Plan:
 def plan_for(series: KpiSeries, max_yticks: int) -> Plan:
     known = series.known()
     pace = series.pace_points()
-    target = series.finite_target()
+    steps = series.target_steps()
+    # With targets by period the latest one is "the target" labelled; the steps show the rest.
+    target = steps[-1][1] if steps else series.finite_target()
     band = series.finite_band()
+    projected = series.projected()
+    projection = None
     extent = [value for _, value in known] + [value for _, value in pace]
+    extent += [value for _, value in steps]
+    if projected is not None:
+        last_x = float(known[-1][0])
+        projection = ((last_x, projected.start), (float(len(series.points)), projected.end))
+        extent += [projected.start, projected.end]
     if target is not None:
         extent.append(target)
     if band is not None:
@@ -93,9 +105,12 @@ def plan_for(series: KpiSeries, max_yticks: int) -> Plan:
         ylabels=ylabels,
         axis=axis,
         xlabels=[
-            plain(clip(displayable(point.label), theme.MAX_TICK_LABEL_CHARS))
-            for point in series.points
+            plain(clip(displayable(label), theme.MAX_TICK_LABEL_CHARS))
+            for label in [point.label for point in series.points]
+            + ([projected.label] if projected is not None else [])
         ],
+        steps=steps,
+        projection=projection,
     )
 
 

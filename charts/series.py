@@ -30,8 +30,19 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Projected:
+    """Where the trend goes after the last point: from ``start`` (the trend's value at the last
+    point with a value) to ``end`` at the goal's deadline, drawn as a dotted segment."""
+
+    label: str  # the deadline for the x axis: "30 Jun"
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class KpiSeries:
-    """What one KPI chart shows. ``pace`` has one expected value per point (or None)."""
+    """What one KPI chart shows. ``pace`` has one expected value per point (or None);
+    ``targets``, when the target changes by period, one target per point (a stepped line)."""
 
     name: str
     unit: str | None
@@ -41,6 +52,8 @@ class KpiSeries:
     band: tuple[float, float] | None = None
     pace: Sequence[float | None] | None = None
     status: Status = Status.NO_DATA
+    targets: Sequence[float | None] | None = None
+    projection: Projected | None = None
 
     def known(self) -> list[tuple[int, float]]:
         """(index, value) of every point with a plottable value, oldest first."""
@@ -69,6 +82,24 @@ class KpiSeries:
             for index, value in enumerate(self.pace[: len(self.points)])
             if plottable(value)
         ]
+
+    def target_steps(self) -> list[tuple[int, float]]:
+        """(index, target) per point when the targets vary by period; empty when they do not."""
+        if not self.targets:
+            return []
+        steps = [
+            (index, value)
+            for index, value in enumerate(self.targets[: len(self.points)])
+            if plottable(value)
+        ]
+        return steps if len({value for _, value in steps}) > 1 else []
+
+    def projected(self) -> Projected | None:
+        """The projection when both of its ends are plottable and there is a value to start at."""
+        found = self.projection
+        if found is None or not self.known():
+            return None
+        return found if plottable(found.start) and plottable(found.end) else None
 
     def finite_target(self) -> float | None:
         return self.target if plottable(self.target) else None

@@ -77,6 +77,10 @@ GRID_WIDTH: Final = 0.6
 PACE_STYLE: Final[Mapping[str, Any]] = MappingProxyType(
     {"color": PACE_LINE, "linewidth": PACE_WIDTH, "linestyle": "--", "dashes": PACE_DASHES}
 )
+# The projection continues the value line, dotted (pace is dashed), so the two never read alike.
+PROJECTION_STYLE: Final[Mapping[str, Any]] = MappingProxyType(
+    {"color": VALUE_LINE, "linewidth": 1.6, "linestyle": ":", "dash_capstyle": "round"}
+)
 MISSING_STYLE: Final[Mapping[str, Any]] = MappingProxyType(
     {
         "linestyle": "none",

@@ -11,6 +11,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from charts.series import KpiSeries, Point
 from commands.context import Context
+from commands.outlook import (
+    Outlook,
+    base_target,
+    chart_projection,
+    chart_targets,
+    outlook,
+    period_targets,
+    target_in,
+    target_number,
+)
 from commands.results import GoalNode, KpiRow
 from core.cadence import parse_period
 from core.goals import rollup, tree_order
@@ -32,13 +42,8 @@ _DAYS_PER_PERIOD = {
 
 
 def target_of(kpi: Kpi) -> Target:
-    return Target(
-        direction=kpi.direction,
-        target=kpi.target,
-        baseline=kpi.baseline,
-        band_low=kpi.band_low,
-        band_high=kpi.band_high,
-    )
+    """The KPI's single target; :func:`commands.outlook.target_in` gives a period's own."""
+    return base_target(kpi)
 
 
 def band_of(kpi: Kpi) -> tuple[float, float] | None:
@@ -47,14 +52,19 @@ def band_of(kpi: Kpi) -> tuple[float, float] | None:
     return kpi.band_low, kpi.band_high
 
 
-def target_text(kpi: Kpi) -> str:
+def target_text(kpi: Kpi, period_key: str | None = None) -> str:
+    """The target as people read it; with seasonal targets, the one for ``period_key``."""
     if kpi.direction is Direction.BAND and kpi.band_low is not None and kpi.band_high is not None:
         low, high = format_value(kpi.band_low, kpi.unit), format_value(kpi.band_high, kpi.unit)
         return f"{low} to {high}"
-    if kpi.target is None:
+    number = target_number(kpi, period_key)
+    if number is None:
         return "no target"
     sign = "≥" if kpi.direction is Direction.UP else "≤"
-    return f"{sign} {format_value(kpi.target, kpi.unit)}"
+    shown = f"{sign} {format_value(number, kpi.unit)}"
+    if period_key is not None and period_targets(kpi) is not None:
+        shown += f" for {period_label(kpi.cadence, period_key)}"
+    return shown
 
 
 def precision_of(kpi: Kpi, values: Sequence[float]) -> int:
@@ -92,7 +102,7 @@ def assess_kpi(
     start, deadline = pace_window(kpi, goal, values[0] if values else None)
     return assess(
         values[-1].value if values else None,
-        target_of(kpi),
+        target_in(kpi, values[-1].period_key if values else None),
         now=ctx.now,
         start=start,
         deadline=deadline,
@@ -154,7 +164,7 @@ def _row(
         indicator=kpi.indicator.value,
         latest=format_value(latest.value, kpi.unit) if latest else None,
         latest_period=period_label(kpi.cadence, latest.period_key) if latest else None,
-        target=target_text(kpi),
+        target=target_text(kpi, latest.period_key if latest else None),
         status=assessment.status,
         trend=trend([v.value for v in values], kpi.direction, band=band),
         reason=assessment.reason,
@@ -187,13 +197,12 @@ def short_label(cadence: Cadence, key: str) -> str:
 def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
     kpi = facts.kpi
     start, deadline = pace_window(kpi, facts.goal, facts.values[0] if facts.values else None)
-    target = target_of(kpi)
     pace: list[float | None] | None = None
     precision = precision_of(kpi, [v.value for v in facts.values])
     if deadline is not None and kpi.baseline is not None:
         pace = [
             pace_at(
-                target,
+                target_in(kpi, v.period_key),
                 start,
                 deadline,
                 period_end=period_end(kpi.cadence, v.period_key),
@@ -203,6 +212,7 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
             for v in facts.values
         ]
     band = band_of(kpi)
+    ahead = outlook_of(facts)
     return KpiSeries(
         name=kpi.name,
         unit=kpi.unit,
@@ -212,7 +222,14 @@ def series_for(ctx: Context, facts: KpiFacts) -> KpiSeries:
         band=band,
         pace=pace,
         status=facts.assessment.status,
+        targets=chart_targets(kpi, [v.period_key for v in facts.values]),
+        projection=chart_projection(ahead),
     )
+
+
+def outlook_of(facts: KpiFacts) -> Outlook:
+    """Where the KPI's recent values head by its goal's deadline (or why that is not known)."""
+    return outlook(facts.kpi, facts.goal, [(v.period_key, v.value) for v in facts.values])
 
 
 def goal_nodes(ctx: Context, goals: Sequence[Goal] | None = None) -> list[GoalNode]:

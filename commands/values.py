@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from commands import insight
+from commands import formulas, insight
 from commands.context import CommandError, Context
 from commands.lookup import Ambiguous, exact_kpi, find_kpi
 from commands.permissions import require_log
@@ -114,6 +114,7 @@ def open_log_form(ctx: Context, ref: str, period_key: str | None = None) -> Open
     period it says is missing) or else the current period."""
     kpi = find_kpi(ctx, ref)
     require_log(ctx, kpi)
+    formulas.refuse_logging(kpi)
     period = resolve_period(ctx, kpi, period_key)
     return OpenModal(
         "log_value",
@@ -187,6 +188,7 @@ def log_to(
     source: str,
 ) -> ValueLogged:
     require_log(ctx, kpi)
+    formulas.refuse_logging(kpi)
     try:
         parsed = parse_value(without_own_unit(value_text, kpi.unit))
     except ValueParseError as exc:

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from commands import formulas
 from commands.text import MAX_NOTE_CHARS
 from core.cadence import Period, PeriodError, parse_period, period_for
 from core.values import MAX_ABS_VALUE, ValueParseError, parse_value, unit_conflict
@@ -132,15 +133,21 @@ def import_values(
                 "kpis": dict(sorted(per_kpi.items())),
             },
         )
+    formulas.recompute_all(session, [(row.kpi.key, row.period.key) for row in rows], now=now)
     return ValuesImportSummary(written=written, replaced=replaced, unchanged=unchanged)
 
 
 def export_values(session: Session) -> str:
-    """Every stored value as ``kpi,period,value,note`` CSV, by KPI key then period start."""
+    """Every stored value as ``kpi,period,value,note`` CSV, by KPI key then period start.
+
+    Formula KPIs are left out: their values are worked out again from their inputs on import.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     for kpi, measurement in repo.all_measurements(session):
+        if kpi.formula:
+            continue
         writer.writerow(
             (kpi.key, measurement.period_key, _number(measurement.value), measurement.note or "")
         )
@@ -254,6 +261,13 @@ def _check_row(
             problems.append(f"{where}: the kpi column is empty; give a KPI key")
         else:
             problems.append(f"{where}: '{kpi_text}' is not a known KPI{_suggest(kpi_text, kpis)}")
+    elif kpi.formula:
+        formula = formulas.formula_of(kpi)
+        inputs = ", ".join(formula.inputs) if formula else "other KPIs"
+        problems.append(
+            f"{where}: {kpi.key} is computed from {inputs} ({kpi.formula}); import values of "
+            "those instead"
+        )
 
     period: Period | None = None
     if not period_text:

@@ -142,6 +142,10 @@ class Kpi(SQLModel, table=True):
     goal_id: int | None = Field(default=None, foreign_key="goal.id", index=True)
     indicator: Indicator = _enum(Indicator, Indicator.LAGGING)
     decision: str | None = _text()
+    # Targets by period (core.targets: JSON of PeriodTargets.to_config()), None for none; and
+    # the formula a computed KPI is worked out with (core.formula), None for a logged KPI.
+    targets: str | None = _text()
+    formula: str | None = _text()
     active: bool = True
     retired_at: datetime | None = _utc(nullable=True)
     # When a review last decided to keep, adjust or retire it (the relevance review).
