@@ -173,6 +173,7 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
     if result.decision:
         blocks.append(context(f"Informs: {esc(result.decision)}"))
     blocks.append(context(esc(row.reason)))
+    blocks.extend(_outlook_blocks(result))
     if chart_file_id:
         blocks.append(
             {
@@ -199,6 +200,20 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
         )
     text = f"{row.name}: {row.latest or 'no value yet'} ({row.status.label})"
     return Message(text=text, blocks=blocks, in_channel=result.shared)
+
+
+def _outlook_blocks(result: KpiCard) -> list[Block]:
+    """Where it is heading, its targets by period and, for a formula KPI, what it is made of."""
+    lines = []
+    if result.projection:
+        lines.append(f":checkered_flag: {esc(result.projection)}")
+    if result.targets:
+        lines.append(f"Targets by period: {esc(result.targets)}")
+    if result.formula:
+        lines.append(f"Computed: `{esc(result.formula)}`")
+    if result.missing:
+        lines.append(f":hourglass: No value yet: {esc(result.missing)}")
+    return [context(line) for line in lines]
 
 
 def _goal_line(node: GoalNode) -> str:

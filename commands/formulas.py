@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from commands.context import CommandError
 from commands.text import esc
@@ -63,10 +63,14 @@ def refuse_logging(kpi: Kpi) -> None:
 
 
 def _formula_kpis(session: Session) -> dict[str, tuple[Kpi, Formula]]:
+    """Active formula KPIs by key: one small query, as it runs after every stored value."""
+    rows = session.exec(
+        select(Kpi).where(col(Kpi.formula).is_not(None), col(Kpi.active).is_(True))
+    ).all()
     found: dict[str, tuple[Kpi, Formula]] = {}
-    for kpi in repo.list_kpis(session):
+    for kpi in rows:
         formula = formula_of(kpi)
-        if formula is not None and kpi.active:
+        if formula is not None:
             found[kpi.key] = (kpi, formula)
     return found
 

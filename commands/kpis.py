@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands import insight
+from commands import formulas, insight, outlook
 from commands.api_tokens import token_behind
 from commands.context import CommandError, Context
 from commands.fields import Checked, check_kpi
@@ -12,6 +12,7 @@ from commands.lookup import Ambiguous, find_goal, find_kpi, find_team
 from commands.permissions import require_manage
 from commands.results import Choose, KpiCard, KpiTable, Notice, OpenModal
 from commands.text import esc
+from commands.values import resolve_period
 from core.health import focus_violations
 from core.kinds import Direction
 from core.values import format_value
@@ -258,4 +259,15 @@ def show(ctx: Context, ref: str, *, share: bool = False) -> KpiCard | Choose:
         chart=insight.series_for(ctx, facts),
         shared=share,
         via_tokens=via_tokens[:6],
+        projection=insight.outlook_of(facts).line,
+        targets=outlook.targets_text(kpi),
+        formula=kpi.formula,
+        missing=_missing_input(ctx, kpi),
     )
+
+
+def _missing_input(ctx: Context, kpi: Kpi) -> str | None:
+    """For a formula KPI without a value this period: which input is still missing."""
+    if not kpi.formula:
+        return None
+    return formulas.missing_inputs(ctx.session, kpi, resolve_period(ctx, kpi, None))

@@ -60,6 +60,10 @@ class KpiCard:
     chart: KpiSeries
     shared: bool = False
     via_tokens: tuple[str | None, ...] = ()  # per history entry: the API token that sent it
+    projection: str | None = None  # "projected $3.4M by 30 Jun 2027 — misses $4M by 15 % …"
+    targets: str | None = None  # the targets by period, when they vary
+    formula: str | None = None  # "won / opportunities * 100" for a computed KPI
+    missing: str | None = None  # "needs a value of 'won' for 2026-W49"
 
 
 @dataclass(frozen=True)

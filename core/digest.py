@@ -163,6 +163,8 @@ class DigestRow:
     status: Status  # NO_DATA when missing or without a target
     reason: str
     indicator: str = "lagging"
+    # Where it lands by its goal's deadline (core.projection.projection_line); None without one.
+    projection: str | None = None
 
     @property
     def missing(self) -> bool:

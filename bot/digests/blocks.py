@@ -76,10 +76,13 @@ def row_line(row: DigestRow) -> str:
         shown = f"*{esc(row.value)}*"
         if row.change is not None:
             shown += f" ({esc(row.change.summary(row.previous_label or 'before'))})"
-    return (
+    line = (
         f"{STATUS_EMOJI[row.status]} *{esc(row.name)}* — {shown} · {esc(row.progress)}"
         f" · {person(row.owner, row.owner_name)}"
     )
+    if row.projection:  # indented under its KPI, so the eye keeps the two together
+        line += f"\n\u2003:checkered_flag: _{esc(row.projection)}_"
+    return line
 
 
 def _goal_sections(goal: DigestGoal) -> list[Block]:

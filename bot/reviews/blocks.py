@@ -164,6 +164,8 @@ def item(view: ItemView, *, chart_file_id: str | None, alt_text: str) -> Message
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
         context(esc(row.reason)),
     ]
+    if view.projection:
+        blocks.append(context(f":checkered_flag: {esc(view.projection)}"))
     relevance = _relevance(view)
     if relevance:
         blocks.append(section(relevance))

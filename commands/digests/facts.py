@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,8 @@ from sqlmodel import Session
 from charts.series import KpiSeries, Point
 from commands.context import Policy
 from commands.due import Rules
-from commands.insight import end_of_day, precision_of, target_of
+from commands.insight import end_of_day, precision_of
+from commands.outlook import chart_projection, chart_targets, outlook, target_in
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
 from core.digest_time import history_periods, report_period
@@ -162,9 +163,12 @@ class DigestFacts:
         current = values.get(report.key)
         before = values.get(previous.key)
         precision = precision_of(kpi, [v.value for v in values.values()])
+        ahead = outlook(
+            kpi, goal, [(p.key, m.value) for p, m in zip(periods[1:], shown, strict=True) if m]
+        )
         assessment = assess(
             current.value if current else None,
-            target_of(kpi),
+            target_in(kpi, report),
             now=moment,
             start=start,
             deadline=deadline,
@@ -200,6 +204,7 @@ class DigestFacts:
             status=assessment.status if current else Status.NO_DATA,
             reason=assessment.reason,
             indicator=kpi.indicator.value,
+            projection=ahead.line if ahead.projection and ahead.projection.projected else None,
         )
         missing = None
         if current is None:
@@ -207,6 +212,7 @@ class DigestFacts:
         series = self._series(
             kpi, periods[1:], shown, start, deadline, row.status, moment, precision
         )
+        series = replace(series, projection=chart_projection(ahead))
         return KpiDigestFacts(kpi=kpi, goal=goal, row=row, series=series, missing=missing)
 
     def _missing(
@@ -252,7 +258,6 @@ class DigestFacts:
             created = kpi.created_at.date()
             first = next((i for i, p in enumerate(periods) if p.end >= created), len(periods) - 1)
         periods, shown = periods[first:], shown[first:]
-        target = target_of(kpi)
         pace: list[float | None] | None = None
         if (
             deadline is not None
@@ -261,7 +266,7 @@ class DigestFacts:
         ):
             pace = [
                 pace_at(
-                    target,
+                    target_in(kpi, p),
                     start,
                     deadline,
                     period_end=end_of_day(p.end),
@@ -282,4 +287,5 @@ class DigestFacts:
             band=_band(kpi),
             pace=pace,
             status=status,
+            targets=chart_targets(kpi, [p.key for p in periods]),
         )

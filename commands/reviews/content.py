@@ -68,6 +68,7 @@ class ItemView:
     with_chart: bool
     relevance: RelevanceNote | None
     open: bool
+    projection: str | None = None  # where it lands by the goal's deadline, when projected
 
 
 @dataclass(frozen=True)
@@ -232,9 +233,15 @@ def item_views(
                 with_chart=with_chart,
                 relevance=note,
                 open=review.status == reviews.OPEN,
+                projection=_projection(fact),
             )
         )
     return out
+
+
+def _projection(fact: insight.KpiFacts) -> str | None:
+    ahead = insight.outlook_of(fact)
+    return ahead.line if ahead.projection is not None and ahead.projection.projected else None
 
 
 def summary_view(session: Session, review: Review, *, now: datetime, policy: Policy) -> SummaryView:
