@@ -86,6 +86,52 @@ def recompute(session: Session, kpi_key: str, period_key: str, *, now: datetime)
     if not formulas:
         return []
     order = recompute_order(kpi_key, {key: formula for key, (_, formula) in formulas.items()})
+    return _compute(session, formulas, order, period_key, now)
+
+
+def recompute_all(
+    session: Session, changed: Sequence[tuple[str, str]], *, now: datetime
+) -> list[Computed]:
+    """:func:`recompute` for each (KPI key, period key) an import stored, each pair once."""
+    done: list[Computed] = []
+    for kpi_key, period_key in dict.fromkeys(changed):
+        done.extend(recompute(session, kpi_key, period_key, now=now))
+    return done
+
+
+BACKFILL_PERIODS = 60
+"""How many of each input's latest periods a formula set or changed by an import is worked out
+for: enough for every chart, digest and projection, without walking years of daily values."""
+
+
+def backfill(session: Session, kpi_keys: Sequence[str], *, now: datetime) -> list[Computed]:
+    """Work out the formula KPIs ``kpi_keys`` (and the formulas reading them) for the periods
+    their inputs have values for: after an import sets or changes a formula."""
+    formulas = _formula_kpis(session)
+    parsed = {key: formula for key, (_, formula) in formulas.items()}
+    done: list[Computed] = []
+    for key in dict.fromkeys(kpi_keys):
+        if key not in formulas:
+            continue
+        periods: set[str] = set()
+        for name in parsed[key].inputs:
+            source = repo.get_kpi(session, name)
+            if source is not None and source.id is not None:
+                recent = repo.recent_measurements(session, source.id, BACKFILL_PERIODS)
+                periods.update(m.period_key for m in recent)
+        order = [key, *recompute_order(key, parsed)]
+        for period_key in sorted(periods):
+            done.extend(_compute(session, formulas, order, period_key, now))
+    return done
+
+
+def _compute(
+    session: Session,
+    formulas: dict[str, tuple[Kpi, Formula]],
+    order: Sequence[str],
+    period_key: str,
+    now: datetime,
+) -> list[Computed]:
     stored: list[Computed] = []
     for key in order:
         kpi, formula = formulas[key]
@@ -113,16 +159,6 @@ def recompute(session: Session, kpi_key: str, period_key: str, *, now: datetime)
         if not logged.unchanged:
             stored.append(Computed(kpi.key, period.key))
     return stored
-
-
-def recompute_all(
-    session: Session, changed: Sequence[tuple[str, str]], *, now: datetime
-) -> list[Computed]:
-    """:func:`recompute` for each (KPI key, period key) an import stored, each pair once."""
-    done: list[Computed] = []
-    for kpi_key, period_key in dict.fromkeys(changed):
-        done.extend(recompute(session, kpi_key, period_key, now=now))
-    return done
 
 
 def missing_inputs(session: Session, kpi: Kpi, period: Period) -> str | None:

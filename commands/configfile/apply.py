@@ -7,6 +7,7 @@ or changed; an entry that already matches writes nothing. Nothing is deleted.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from commands import formulas
 from core import clock_text
 from core.review_cadence import review_lead_hours
 from storage import repo
@@ -90,6 +92,8 @@ def apply_config(session: Session, spec: ConfigSpec, *, actor: str, now: datetim
     for entry in spec.kpis:
         writer.kpi(entry)
     session.flush()
+    # A formula KPI new or changed here is worked out for every period its inputs have.
+    formulas.backfill(session, [e.key for e in spec.kpis if e.fields.get("formula")], now=now)
     return ImportSummary(
         created={k: v for k, v in writer.created.items() if v},
         updated={k: v for k, v in writer.updated.items() if v},
@@ -325,6 +329,8 @@ class _Writer:
         kpi.target = desired["target"]
         kpi.baseline = desired["baseline"]
         kpi.band_low, kpi.band_high = desired["band"] or (None, None)
+        kpi.targets = json.dumps(desired["targets"]) if desired["targets"] else None
+        kpi.formula = desired["formula"]
         kpi.cadence = desired["cadence"]
         kpi.indicator = desired["indicator"]
         kpi.definition = desired["definition"]

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from yaml.constructor import SafeConstructor
-from yaml.nodes import Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from core import clock_text
 from core.digest_time import parse_digest_time
@@ -206,6 +206,49 @@ def parse_band(node: Node) -> tuple[Number, Number] | None:
     if low is None or high is None:
         raise Bad(_BAND_EXPECTED)
     return low, high
+
+
+_TARGETS_EXPECTED = (
+    "expected a mapping of periods to targets, like targets: {2026-12: 90, 2027-01: 60}, "
+    "or a ramp, like targets: {ramp: {from: 2026-01, start: 10, to: 2026-12, end: 50}}"
+)
+
+
+def parse_targets_field(node: Node) -> dict[str, Any] | None:
+    """``targets:`` as plain text keys and values; which periods they are depends on the KPI's
+    cadence, so core.targets reads them in validate.check_kpi."""
+    if isinstance(node, ScalarNode) and node.tag == NULL:
+        return None
+    check_tag(node)
+    if not isinstance(node, MappingNode):
+        raise Bad(_TARGETS_EXPECTED)
+    return _plain_mapping(node) or None
+
+
+def _plain_mapping(node: MappingNode) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        check_tag(key_node)
+        check_tag(value_node)
+        if not isinstance(key_node, ScalarNode) or key_node.tag == MERGE:
+            raise Bad(_TARGETS_EXPECTED)
+        if isinstance(value_node, MappingNode):
+            out[str(key_node.value)] = _plain_mapping(value_node)
+        elif isinstance(value_node, ScalarNode):
+            out[str(key_node.value)] = None if value_node.tag == NULL else str(value_node.value)
+        else:
+            raise Bad(f"targets: {key_node.value}: {_TARGETS_EXPECTED}")
+    return out
+
+
+def parse_formula_field(node: Node) -> str | None:
+    """A formula's text; it is read (and checked against the other KPIs) in validate."""
+    value = _nonblank(node)
+    if value is None:
+        return None
+    if len(value.strip()) > 500:
+        raise Bad("the formula is longer than 500 characters; simplify it")
+    return " ".join(value.split())
 
 
 def enum_parser(kind: type[Any], aliases: dict[str, Any] | None = None) -> Parser:

@@ -21,10 +21,12 @@ from .parsers import (
     parse_count,
     parse_date,
     parse_follow_up,
+    parse_formula_field,
     parse_number,
     parse_review,
     parse_review_before,
     parse_slug,
+    parse_targets_field,
     parse_time_of_day,
     parse_timezone,
     parse_user,
@@ -152,6 +154,8 @@ SECTIONS: dict[str, Section] = {
                 "target": parse_number,
                 "baseline": parse_number,
                 "band": parse_band,
+                "targets": parse_targets_field,  # by period: seasonal targets or a ramp
+                "formula": parse_formula_field,  # computed from other KPIs of the same period
                 "cadence": enum_parser(Cadence),
                 "indicator": enum_parser(Indicator),
                 "definition": _TEXT,

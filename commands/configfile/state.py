@@ -6,6 +6,7 @@ fields out, so the two agree on what a row looks like in a file.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -120,6 +121,8 @@ def kpi_fields(kpi: Kpi, state: State) -> dict[str, Any]:
         "target": kpi.target,
         "baseline": kpi.baseline,
         "band": band,
+        "targets": json.loads(kpi.targets) if kpi.targets else None,
+        "formula": kpi.formula,
         "cadence": kpi.cadence,
         "indicator": kpi.indicator,
         "definition": kpi.definition,

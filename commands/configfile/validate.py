@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.formula import FormulaError, parse_formula
+from core.formula_checks import FormulaKpi, check_formulas
 from core.kinds import Direction
+from core.targets import TargetsError, parse_targets
 from core.values import ParsedValue, canonical_unit, unit_conflict
 
 from .alert_fields import ALERT_LEVELS, levels_problem
@@ -111,7 +114,10 @@ def check_kpi(
                 f"{direction}); use target instead, or set direction: band",
             )
             ok = False
-        ok = require(label, "target", fields, lines, failed, line, problems) and ok
+        why = " (for the periods targets: does not list)" if "targets" in fields else ""
+        ok = require(label, "target", fields, lines, failed, line, problems, why) and ok
+    if "targets" in fields:
+        ok = _check_targets(label, fields, lines, problems, direction) and ok
     target, baseline = fields.get("target"), fields.get("baseline")
     if isinstance(target, float) and isinstance(baseline, float) and target == baseline:
         problems.add(
@@ -121,6 +127,77 @@ def check_kpi(
         )
         ok = False
     return ok
+
+
+def _check_targets(
+    label: str,
+    fields: dict[str, Any],
+    lines: dict[str, int],
+    problems: Problems,
+    direction: Direction,
+) -> bool:
+    """Read ``targets:`` for the KPI's cadence; it becomes the mapping stored and exported."""
+    where = lines.get("targets", 0)
+    if direction == Direction.BAND:
+        problems.add(
+            where,
+            f"{label}: targets: is for KPIs with a target; a band KPI keeps one band for every "
+            "period. Remove targets:, or use direction: up or down with target:",
+        )
+        del fields["targets"]
+        return False
+    cadence = fields.get("cadence")
+    if cadence is None:  # reported as the missing or bad cadence already
+        del fields["targets"]
+        return True
+    try:
+        parsed = parse_targets(fields["targets"], cadence, fallback=fields.get("target"))
+    except TargetsError as error:
+        problems.add(where, f"{label}: {error}")
+        del fields["targets"]
+        return False
+    fields["targets"] = parsed.to_config() or None
+    return True
+
+
+def check_formulas_of(spec: ConfigSpec, state: State, problems: Problems) -> None:
+    """Formulas read KPIs that exist (in the file or the database), of the same cadence, in no
+    circle, with units that fit (core.formula_checks)."""
+    entries = {entry.key: entry for entry in spec.kpis}
+    kpis: dict[str, FormulaKpi] = {}
+    cadences: dict[str, Any] = {}
+    for key, row in state.kpis.items():
+        kpis[key] = FormulaKpi(key, row.unit, row.formula)
+        cadences[key] = row.cadence
+    for key, entry in entries.items():
+        fields = entry.fields
+        kpis[key] = FormulaKpi(key, fields.get("unit"), fields.get("formula"))
+        cadences[key] = fields.get("cadence", cadences.get(key))
+    if not any(kpi.formula for kpi in kpis.values()):
+        return
+
+    def line_of(key: str) -> int:
+        entry = entries.get(key)
+        return entry.line_of("formula") if entry is not None else 0
+
+    for problem in check_formulas(kpis):
+        key = problem.split(":", 1)[0]
+        problems.add(line_of(key), f"KPI {problem}")
+    for key, kpi in kpis.items():
+        if not kpi.formula:
+            continue
+        try:
+            inputs = parse_formula(kpi.formula).inputs
+        except FormulaError:
+            continue  # reported above
+        for name in inputs:
+            if name in cadences and cadences[name] != cadences[key]:
+                problems.add(
+                    line_of(key),
+                    f"KPI {key}: formula: '{name}' is reported {cadences[name]} but {key} is "
+                    f"{cadences[key]}; a formula combines values of the same period, so give "
+                    "them the same cadence",
+                )
 
 
 def _plain(number: float) -> str:
@@ -209,4 +286,5 @@ def check_references(spec: ConfigSpec, state: State) -> None:
         parents[entry.key] = (entry.fields.get("parent"), entry.line_of("parent"))
         in_db_only.discard(entry.key)
     check_cycles(parents, in_db_only, problems)
+    check_formulas_of(spec, state, problems)
     problems.raise_if_any()
