@@ -7,6 +7,7 @@ problems are all reported at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -181,8 +182,11 @@ def check_formulas_of(spec: ConfigSpec, state: State, problems: Problems) -> Non
         return entry.line_of("formula") if entry is not None else 0
 
     for problem in check_formulas(kpis):
-        key = problem.split(":", 1)[0]
-        problems.add(line_of(key), f"KPI {problem}")
+        key, _, rest = problem.partition(": ")
+        if key not in kpis:  # a circle names its path, not one KPI: point at the first
+            circle = re.search(r"circle: ([^\s;]+)", problem)
+            key, rest = (circle.group(1) if circle else ""), problem
+        problems.add(line_of(key), f"KPI {key}: formula: {rest}" if key else problem)
     for key, kpi in kpis.items():
         if not kpi.formula:
             continue
