@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -45,9 +44,9 @@ def log_history(harness: Harness, key: str, weeks: list[tuple[int, float]]) -> N
 
 
 @pytest.fixture
-def h(harness: Harness) -> Iterator[Harness]:
+def h(harness: Harness) -> Harness:
     seed(harness.engine, MORE)
-    yield harness
+    return harness
 
 
 def test_show_says_where_the_kpi_lands_by_the_deadline(h: Harness) -> None:
