@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from charts import theme
 from charts.series import KpiSeries
-from charts.text import clip, value_text
+from charts.text import clip, displayable, value_text
 from core.kinds import Direction, Status
 
 ALT_TEXT_LIMIT = 1000  # Slack allows 2000 characters; stay well within
@@ -107,6 +107,10 @@ def kpi_alt_text(series: KpiSeries) -> str:
     if known and missing:
         labels = [_label(series, index) for index in missing]
         text += f" No value for {_listing(labels, _LISTED_MISSING)}."
+    projected = series.projected()
+    if projected is not None:  # the dotted segment, said in words
+        shown = value_text(projected.end, unit)
+        text += f" Dotted: the trend projects {shown} by {displayable(projected.label)}."
     return clip(text, ALT_TEXT_LIMIT)
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from charts import kpi_chart, kpi_figure, team_figure
+from charts import kpi_alt_text, kpi_chart, kpi_figure, team_figure
 from charts.series import Projected
 
 from .test_charts import PNG_SIGNATURE, found, make, one
@@ -68,3 +68,9 @@ def test_projection_and_steps_render_in_the_team_figure_and_as_png():
     FigureCanvasAgg(fig).draw()
     assert len(found(fig, "projection")) == 1 and len(found(fig, "target-steps")) == 1
     assert kpi_chart(series).png.startswith(PNG_SIGNATURE)
+
+
+def test_the_alt_text_says_where_the_projection_lands():
+    series = replace(SERIES, projection=Projected("30 Jun", 1.31e6, 2.3e6))
+    assert kpi_alt_text(series).endswith("Dotted: the trend projects $2.3M by 30 Jun.")
+    assert "Dotted" not in kpi_alt_text(SERIES)
