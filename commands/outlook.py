@@ -110,7 +110,23 @@ def outlook(kpi: Kpi, goal: Goal | None, values: Sequence[tuple[str, float]]) ->
         return Outlook(f"no projection: {error}")
     if not projection.projected:
         return Outlook(f"no projection: {projection.reason or 'too few values'}", projection)
+    if all(number >= 0 for _, number in history):
+        projection = _floored(projection)
     return Outlook(projection_line(projection, target, unit=kpi.unit), projection, deadline_period)
+
+
+def _floored(projection: Projection) -> Projection:
+    """A KPI that has never been negative (hours, churn, a count) is not projected below zero:
+    a straight line would reach "-6 h" by a far deadline, which only reads as a bug."""
+    if projection.value is None or projection.value >= 0:
+        return projection
+    return replace(
+        projection,
+        value=0.0,
+        low=max(0.0, projection.low or 0.0),
+        high=max(0.0, projection.high or 0.0),
+        points=tuple(replace(p, value=max(0.0, p.value)) for p in projection.points),
+    )
 
 
 def chart_projection(found: Outlook) -> Projected | None:

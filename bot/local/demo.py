@@ -72,7 +72,17 @@ def company(today: date) -> ConfigSpec:
     text = text.replace("{{this_year}}", str(today.year)).replace(
         "{{next_year}}", str(today.year + 1)
     )
+    text = _MONTH.sub(lambda found: _month_from(today, int(found.group(1))), text)
     return parse_config(text, COMPANY_FILE.name)
+
+
+_MONTH = re.compile(r"\{\{month([+-]\d+)\}\}")
+
+
+def _month_from(today: date, months: int) -> str:
+    """The key of the month ``months`` from today's: ``2026-10`` for -2 in December 2026."""
+    index = today.year * 12 + today.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def make_workspace(spec: ConfigSpec, clock: Clock) -> Workspace:

@@ -26,9 +26,9 @@ from bot.local.run import LOCAL_DATABASE_URL, database_url, forget, run_local
 from bot.local.stack import BOT_EVENTS, MESSAGES_TAB_READ_ONLY
 from bot.runtime import policy_from
 from bot.settings import load_settings
+from commands import insight
 from commands.context import Context
 from commands.health import periods_missing
-from commands.insight import gather
 from core.cadence import period_for
 from core.kinds import Status
 from localslack import FakeClock
@@ -46,7 +46,7 @@ def _seed(engine: Engine) -> demo.Seeded:
 
 def test_the_demo_company_is_seeded_once(engine: Engine) -> None:
     seeded = _seed(engine)
-    assert (seeded.teams, seeded.kpis) == (4, 9)
+    assert (seeded.teams, seeded.kpis) == (4, 11)
     assert seeded.values > 80  # a few months of history
     assert _seed(engine) == demo.Seeded(0, 0, 0)  # a database with teams is left alone
 
@@ -101,7 +101,7 @@ def test_the_demo_shows_every_status(engine: Engine, now: datetime) -> None:
     with session_scope(engine) as session:
         ctx = Context(session=session, actor=demo.ADMIN, now=now, policy=policy)
         kpis = repo.list_kpis(session)
-        statuses = {f.kpi.key: f.assessment.status for f in gather(ctx, kpis)}
+        statuses = {f.kpi.key: f.assessment.status for f in insight.gather(ctx, kpis)}
         late = []
         for kpi in kpis:
             team = repo.get_team_by_id(session, kpi.team_id)
@@ -112,6 +112,26 @@ def test_the_demo_shows_every_status(engine: Engine, now: datetime) -> None:
     shown = set(statuses.values())
     assert {Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK} <= shown, statuses
     assert demo.LATE_KPI in late
+
+
+def test_the_demo_shows_a_projected_miss_a_seasonal_target_and_a_formula_kpi(
+    engine: Engine,
+) -> None:
+    _seed(engine)
+    policy = policy_from(load_settings(env_file=None))
+    with session_scope(engine) as session:
+        ctx = Context(session=session, actor=demo.DEFAULT_USER, now=NOW, policy=policy)
+        facts = {f.kpi.key: f for f in insight.gather(ctx, repo.list_kpis(session))}
+        lines = {key: insight.outlook_of(f).line for key, f in facts.items()}
+        assert "misses 120 leads by" in lines["mqls"]
+        assert any("— hits" in line for line in lines.values())
+        new_arr = facts["new-arr"]
+        assert new_arr.row.target == "≥ $260k for October 2026"  # its own month's target
+        assert insight.series_for(ctx, new_arr).targets is not None
+        win_rate = facts["win-rate"]
+        assert win_rate.kpi.formula == "deals-won / opportunities * 100"
+        assert [round(m.value, 1) for m in win_rate.values] == [22.2, 24.1, 24.7, 25.5, 28.0]
+        assert {m.source for m in win_rate.values} == {"formula"}
 
 
 def test_history_counts_periods_back_from_now(engine: Engine) -> None:
@@ -280,7 +300,7 @@ def test_kpibot_local_starts_seeds_serves_the_page_and_stops(
         stop.set()
         runner.join(30)
     assert result == [0]
-    assert "Seeded the demo company: 4 teams, 9 KPIs" in "".join(printed)
+    assert "Seeded the demo company: 4 teams, 11 KPIs" in "".join(printed)
 
 
 def _wait_for_url(capsys: pytest.CaptureFixture[str], printed: list[str]) -> str:
