@@ -191,7 +191,7 @@ def kpi_card(result: KpiCard, *, chart_file_id: str | None = None, alt_text: str
             )
         )
         blocks.append(section(f"*Recent values*\n{lines}"))
-    if row.active:
+    if row.active and not row.computed:  # a formula KPI is worked out, not logged
         blocks.append(
             {
                 "type": "actions",

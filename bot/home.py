@@ -30,8 +30,11 @@ def publish_home(rt: Runtime, user_id: str) -> None:
 
 
 def _kpi(entry: HomeKpi) -> Block:
+    text = blocks.kpi_line(entry.row) + f"\n    {DUE_EMOJI[entry.state]} {entry.due}"
+    if entry.row.computed:  # worked out from other KPIs: nothing to log here
+        return section(text)
     return section(
-        blocks.kpi_line(entry.row) + f"\n    {DUE_EMOJI[entry.state]} {entry.due}",
+        text,
         accessory=button(
             "Log value",
             ids.LOG_OPEN,

@@ -169,6 +169,7 @@ def _row(
         trend=trend([v.value for v in values], kpi.direction, band=band),
         reason=assessment.reason,
         active=kpi.active,
+        computed=bool(kpi.formula),
     )
 
 

@@ -40,6 +40,7 @@ class KpiRow:
     reason: str
     active: bool = True
     reporting: str | None = None  # "late" or "owner away" when a value is overdue
+    computed: bool = False  # a formula KPI: worked out from others, never logged by hand
 
 
 @dataclass(frozen=True)

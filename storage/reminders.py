@@ -77,7 +77,9 @@ _UPDATE_NUDGE = (  # one executemany for every nudge a run moved on
 
 
 def active_kpis(session: Session) -> list[KpiRow]:
-    return [KpiRow(*row) for row in _rows(session, select(*_KPI_COLUMNS).where(_KPI.c.active))]
+    """KPIs someone is reminded to log: active ones that are not worked out by a formula."""
+    query = select(*_KPI_COLUMNS).where(_KPI.c.active, _KPI.c.formula.is_(None))
+    return [KpiRow(*row) for row in _rows(session, query)]
 
 
 def kpis_by_id(session: Session, ids: Iterable[int]) -> dict[int, KpiRow]:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from commands.configfile import ConfigError, apply_config, export_config, parse_config
 from commands.values_file import ValuesFileError, export_values, import_values
+from storage import reminders as reminder_store
 from storage import repo
 
 from ..conftest import NOW
@@ -176,3 +177,11 @@ def test_csv_values_for_a_formula_kpi_are_refused(session: Session) -> None:
         import_values(
             session, "kpi,period,value,note\nwin-rate,2026-W47,30,\n", actor="cli", now=NOW
         )
+
+
+def test_nobody_is_reminded_to_log_a_formula_kpi(session: Session) -> None:
+    apply_config(session, parse_config(FILE, "kpis.yml"), actor="cli", now=NOW)
+    reminded = {row.id for row in reminder_store.active_kpis(session)}
+    rate, won = repo.get_kpi(session, "win-rate"), repo.get_kpi(session, "won")
+    assert rate is not None and won is not None
+    assert won.id in reminded and rate.id not in reminded

@@ -89,7 +89,9 @@ def test_a_formula_kpi_is_computed_when_its_inputs_are_logged(h: Harness) -> Non
         stored = repo.get_measurement(session, kpi.id, "2026-W48")
         assert stored is not None
         assert (stored.source, stored.note) == ("formula", "computed from won, opportunities")
-    assert "*25%*" in text_of(h.kpi("show close-rate"))
+    card = text_of(h.kpi("show close-rate"))
+    assert "*25%*" in card and "Computed: `won / opportunities * 100`" in card
+    assert "log_open" not in card  # no Log value button on a computed KPI
 
     h.kpi("log won 12")  # a corrected input works the formula out again
     h.wait(lambda: computed() == 50.0)
