@@ -21,7 +21,7 @@ from charts.series import KpiSeries, Point
 from commands.context import Policy
 from commands.due import Rules
 from commands.insight import end_of_day, precision_of
-from commands.outlook import chart_projection, chart_targets, outlook, target_in
+from commands.outlook import chart_projection, chart_targets, outlook, target_in, target_number
 from core.cadence import Period
 from core.digest import DigestRow, MissingValue, change, progress_text
 from core.digest_time import history_periods, report_period
@@ -199,7 +199,7 @@ class DigestFacts:
             ),
             previous_label=short_label(previous),
             progress=progress_text(
-                kpi.direction, kpi.target, _band(kpi), assessment.progress, kpi.unit
+                kpi.direction, target_number(kpi, report), _band(kpi), assessment.progress, kpi.unit
             ),
             status=assessment.status if current else Status.NO_DATA,
             reason=assessment.reason,
