@@ -1,7 +1,7 @@
 """targets and formulas: per-period targets (JSON text) and a formula on each KPI
 
 Revision ID: 0007_targets_formulas
-Revises: 0005
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_targets_formulas"
-# Branched from 0005 on this branch; re-chained onto the API-token and alerts migrations at merge.
-down_revision: str | None = "0005"
+# After the API tokens (0006); the alerts migration of another branch is re-chained at merge.
+down_revision: str | None = "0006"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
