@@ -4,14 +4,38 @@ target line when targets change by period."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from charts import kpi_alt_text, kpi_chart, kpi_figure, team_figure
+from charts import KpiSeries, Point, kpi_alt_text, kpi_chart, kpi_figure, team_figure
 from charts.series import Projected
+from core.kinds import Direction, Status
 
-from .test_charts import PNG_SIGNATURE, found, make, one
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make(values: list[float | None], *, target: float | None = None) -> KpiSeries:
+    return KpiSeries(
+        name="Qualified pipeline",
+        unit="USD",
+        direction=Direction.UP,
+        points=[Point(f"W{40 + i}", value) for i, value in enumerate(values)],
+        target=target,
+        status=Status.AT_RISK,
+    )
+
+
+def found(where: Any, gid: str) -> list[Any]:
+    return [artist for artist in where.findobj() if artist.get_gid() == gid]
+
+
+def one(where: Any, gid: str) -> Any:
+    artists = found(where, gid)
+    assert len(artists) == 1, f"expected one artist '{gid}', found {len(artists)}"
+    return artists[0]
+
 
 SERIES = make([1.0e6, 1.1e6, 1.2e6, 1.3e6], target=4e6)
 
