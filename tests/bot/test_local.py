@@ -129,7 +129,7 @@ def test_the_demo_shows_a_projected_miss_a_seasonal_target_and_a_formula_kpi(
         assert new_arr.row.target == "≥ $260k for October 2026"  # its own month's target
         assert insight.series_for(ctx, new_arr).targets is not None
         win_rate = facts["win-rate"]
-        assert win_rate.kpi.formula == "deals-won / opportunities * 100"
+        assert win_rate.kpi.formula == "won / opportunities * 100"
         assert [round(m.value, 1) for m in win_rate.values] == [22.2, 24.1, 24.7, 25.5, 28.0]
         assert {m.source for m in win_rate.values} == {"formula"}
 
