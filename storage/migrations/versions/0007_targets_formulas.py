@@ -1,7 +1,7 @@
 """targets and formulas: per-period targets (JSON text) and a formula on each KPI
 
 Revision ID: 0007_targets_formulas
-Revises: 0006
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_targets_formulas"
-# After the API tokens (0006); the alerts migration of another branch is re-chained at merge.
-down_revision: str | None = "0006"
+# After the alerts (0008, which follows 0006): one chain of migrations, one head.
+down_revision: str | None = "0008"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
