@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -22,8 +23,8 @@ CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 GOAL = Goal(key="h1", title="H1", deadline=date(2027, 6, 30))
 
 
-def kpi(**fields: object) -> Kpi:
-    base: dict[str, object] = {
+def kpi(**fields: Any) -> Kpi:
+    base: dict[str, Any] = {
         "key": "bookings",
         "name": "Bookings",
         "owner_user_id": "U0OWNER",

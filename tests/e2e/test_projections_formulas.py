@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -31,7 +32,7 @@ kpis:
 SLOW_WEEKS = [(week, 1_500_000 + 20_000 * (week - 40)) for week in range(40, 48)]
 
 
-def log_history(harness: Harness, key: str, weeks: list[tuple[int, float]]) -> None:
+def log_history(harness: Harness, key: str, weeks: Sequence[tuple[int, float]]) -> None:
     with session_scope(harness.engine) as session:
         kpi = repo.get_kpi(session, key)
         assert kpi is not None

@@ -1,7 +1,7 @@
 """targets and formulas: per-period targets (JSON text) and a formula on each KPI
 
-Revision ID: 0007_targets_formulas
-Revises: 0008
+Revision ID: 0007
+Revises: 0006
 """
 
 from collections.abc import Sequence
@@ -9,9 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_targets_formulas"
-# After the alerts (0008, which follows 0006): one chain of migrations, one head.
-down_revision: str | None = "0008"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

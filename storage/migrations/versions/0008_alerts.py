@@ -2,7 +2,7 @@
 KPI's alert state
 
 Revision ID: 0008
-Revises: 0006 (re-chained onto 0007 at merge)
+Revises: 0007
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
