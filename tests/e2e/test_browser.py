@@ -179,8 +179,17 @@ def test_monday_reminder_dm_log_value_from_the_clock_control(
     screenshot(page, "browser-reminder-logged", capsys)
     page.locator(".modal").get_by_role("button", name="Done").click()
     reminder = page.locator(".message").filter(has_text="Marketing-qualified leads")
-    expect(reminder).to_contain_text("All done")  # kpibot updated its reminder in place
+    # The demo's leads are late for the week before too: the DM, updated in place, says so
+    # and offers it, and only says All done once nothing is missing (issue 13, item 2).
+    expect(reminder).to_contain_text("Still without a value")
     expect(reminder.locator(".edited")).to_be_visible()
+    reminder.get_by_role("button", name="Log value").last.click()
+    modal = page.locator(".modal")
+    modal.locator("[data-action-id=value]").fill("95")
+    modal.get_by_role("button", name="Log").click()
+    expect(modal).to_contain_text("Logged 95 leads")
+    modal.get_by_role("button", name="Done").click()
+    expect(reminder).to_contain_text("All done")
 
 
 def test_the_digest_updates_when_the_reminded_value_is_logged(
