@@ -152,3 +152,44 @@ def parse_cell(text: str) -> tuple[int, int]:
     for letter in letters:
         column = column * 26 + (ord(letter) - ord("A") + 1)
     return int(digits) - 1, column - 1
+
+
+def cell_name(row: int, column: int) -> str:
+    """(6, 1) -> B7: the inverse of :func:`parse_cell`."""
+    letters = ""
+    column += 1
+    while column:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return f"{letters}{row + 1}"
+
+
+def source_fields(source: Source) -> dict[str, dict[str, object]]:
+    """A source as the config file writes it (defaults left out); parse_source reads it back."""
+    if isinstance(source, SqlSource):
+        kind, fields = "sql", {"url_env": source.url_env, "query": source.query}
+    elif isinstance(source, HttpSource):
+        kind, fields = "http", {"url": source.url, "path": source.path}
+        if source.headers_env:
+            fields["headers_env"] = source.headers_env
+    else:
+        kind, fields = "csv", {"url": source.url}
+        if source.cell is not None:
+            fields["cell"] = cell_name(*source.cell)
+        else:
+            fields["row"], fields["column"] = str(source.row), str(source.column)
+    settings: dict[str, object] = dict(fields)
+    if source.timeout != DEFAULT_TIMEOUT:
+        settings["timeout"] = source.timeout
+    return {kind: settings}
+
+
+def source_name(source: Source) -> str:
+    """How messages name a source: *sql*, *http* or *csv*."""
+    return (
+        "sql"
+        if isinstance(source, SqlSource)
+        else "http"
+        if isinstance(source, HttpSource)
+        else "csv"
+    )

@@ -153,6 +153,11 @@ class Kpi(SQLModel, table=True):
     # Alert levels (issue 12): a value below / above them alerts the owner; None for none.
     alert_below: float | None = None
     alert_above: float | None = None
+    # Where its value is pulled from (core.sources, as canonical JSON; never a secret), whether
+    # the owner confirms a pulled value, and how long after the period closes it is pulled.
+    source_spec: str | None = _text()
+    confirm_pulls: bool = False
+    pull_after_minutes: int | None = None
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
 

@@ -24,6 +24,7 @@ from storage.models import Goal, Kpi, Person, Team, V2Mom
 from . import alert_fields
 from .alert_fields import set_kpi_alerts, set_team_alerts
 from .schema import SECTIONS, ConfigSpec, Entry
+from .source_fields import set_kpi_source
 from .state import State, goal_fields, kpi_fields, person_fields, team_fields, v2mom_fields
 from .validate import check_references
 
@@ -341,6 +342,7 @@ class _Writer:
             kpi.retired_at = None
         kpi.active = desired["active"]
         set_kpi_alerts(kpi, desired)
+        set_kpi_source(kpi, desired)
 
 
 def _set_person(person: Person, desired: _Fields) -> None:

@@ -96,6 +96,8 @@ def _clean(fields: Mapping[str, Any]) -> dict[str, Any]:
             continue
         if name == "active" and value is True:
             continue
+        if name == "confirm" and value is False:
+            continue
         if isinstance(value, str):  # StrEnum members become plain text
             value = str(value)
         if isinstance(value, float):

@@ -34,6 +34,7 @@ from .parsers import (
     parse_working_hours,
     text_parser,
 )
+from .source_fields import parse_pull_after, parse_source_field
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,18 @@ SECTIONS: dict[str, Section] = {
                 # alert levels (issue 12)
                 "alert_below": parse_number,
                 "alert_above": parse_number,
+                # pulled values (commands.configfile.source_fields)
+                "source": parse_source_field,
+                "confirm": parse_bool,
+                "pull_after": parse_pull_after,
             },
             ("key", "name", "owner", "cadence"),
-            {"direction": Direction.UP, "indicator": Indicator.LAGGING, "active": True},
+            {
+                "direction": Direction.UP,
+                "indicator": Indicator.LAGGING,
+                "active": True,
+                "confirm": False,
+            },
         ),
         Section(
             "v2mom",

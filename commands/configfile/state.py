@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from commands.configfile.source_fields import kpi_source_fields
 from core import clock_text
 from storage import repo
 from storage.models import Goal, Kpi, Person, Team, V2Mom
@@ -129,6 +130,7 @@ def kpi_fields(kpi: Kpi, state: State) -> dict[str, Any]:
         "decision": kpi.decision,
         "active": kpi.active,
         **kpi_alert_fields(kpi),
+        **kpi_source_fields(kpi),
     }
 
 
