@@ -15,6 +15,7 @@ from bot.api import cli as tokens_cli
 from bot.digests import cli as digest_cli
 from bot.server import NotConfigured
 from bot.settings import Settings, SettingsError, load_settings
+from bot.sources import cli as sources_cli
 from storage.db import SchemaBehind, ensure_current, make_engine, migrate, session_scope
 
 CLI_ACTOR = "cli"
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     run_job.set_defaults(run=_run_job)
     digest_cli.add_parser(sub, _render_digest, _moment)
     tokens_cli.add_parser(sub, _tokens)
+    sources_cli.add_parser(sub, _sources)
     return parser
 
 
@@ -283,6 +285,20 @@ def _tokens(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
     try:
         return tokens_cli.run(args, settings, engine)
+    except CommandError as exc:
+        raise CliError(exc.message + (f" {exc.hint}" if exc.hint else "")) from None
+    finally:
+        engine.dispose()
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    from commands.context import CommandError
+
+    if not hasattr(args, "sources_action"):
+        raise CliError("say what to do: kpibot sources test KPI [--period P] (see --help).")
+    engine = _engine(settings)
+    try:
+        return sources_cli.run(args, settings, engine)
     except CommandError as exc:
         raise CliError(exc.message + (f" {exc.hint}" if exc.hint else "")) from None
     finally:
