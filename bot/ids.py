@@ -29,3 +29,5 @@ REVIEW_COMMENT = "review_comment"
 REVIEW_DECISION = "review_decision"
 REVIEW_ACTION = "review_action"
 REMINDER_SKIP_FORM = "reminder_skip"
+SOURCE_USE_PULLED = "source_use_pulled"  # a pulled number offered as a correction: use it
+SOURCE_KEEP_MINE = "source_keep_mine"  # ...or keep the value the person logged

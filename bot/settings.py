@@ -87,6 +87,9 @@ class Settings(BaseSettings):
         timedelta(minutes=5), validation_alias="KPIBOT_DELIVERY_LEASE"
     )
     delivery_workers: int = Field(4, ge=1, le=32, validation_alias="KPIBOT_DELIVERY_WORKERS")
+    # pulled sources: how many pulls run at once, and how many tries before the owner is told
+    pull_workers: int = Field(8, ge=1, le=64, validation_alias="KPIBOT_PULL_WORKERS")
+    pull_tries: int = Field(4, ge=1, le=10, validation_alias="KPIBOT_PULL_TRIES")
     timezone_refresh: Annotated[timedelta, NoDecode] = Field(
         timedelta(days=7), validation_alias="KPIBOT_TIMEZONE_REFRESH"
     )

@@ -91,7 +91,7 @@ def _pull_number(kpi: Kpi, period: Period) -> tuple[Source, float]:
         ) from None
 
 
-def _judge(ctx: Context, kpi: Kpi, period: Period, source: Source, number: float) -> Pulled:
+def judge(ctx: Context, kpi: Kpi, period: Period, source: Source, number: float) -> Pulled:
     current = repo.get_measurement(ctx.session, kpi.id or 0, period.key)
     unconfirmed = bool(kpi.confirm_pulls)
     outcome, logged = STORED, None
@@ -110,7 +110,7 @@ def try_source(ctx: Context, ref: str, period_text: str | None) -> Pulled:
     kpi = find_kpi(ctx, ref)
     period = resolve_period(ctx, kpi, period_text) if period_text else last_closed_period(kpi, ctx)
     source, number = _pull_number(kpi, period)
-    return _judge(ctx, kpi, period, source, number)
+    return judge(ctx, kpi, period, source, number)
 
 
 def pull_and_store(ctx: Context, kpi: Kpi, period: Period) -> Pulled:
@@ -122,7 +122,7 @@ def pull_and_store(ctx: Context, kpi: Kpi, period: Period) -> Pulled:
     if source is None:
         raise PullError(f"{kpi.key} no longer has a source.")
     number = pull(source, period)
-    pulled = _judge(ctx, kpi, period, source, number)
+    pulled = judge(ctx, kpi, period, source, number)
     if pulled.outcome == STORED:
         store(ctx, kpi, period.key, number, unconfirmed=pulled.unconfirmed)
     return pulled
@@ -141,3 +141,20 @@ def store(ctx: Context, kpi: Kpi, period_key: str, number: float, *, unconfirmed
         note=None,
         source=UNCONFIRMED if unconfirmed else PULLED,
     )
+
+
+def use_pulled(ctx: Context, ref: str, period_key: str, number: float) -> str:
+    """The owner chose the pulled number over the value they logged: log it as theirs."""
+    kpi = find_kpi(ctx, ref)
+    logged = log_to(ctx, kpi, repr(float(number)), period_text=period_key, note=None, source=PULLED)
+    if logged.unchanged:
+        return f"{kpi.key} already shows {logged.value} for {logged.period_label}."
+    return f"Done: {kpi.key} now shows {logged.value} for {logged.period_label} (was {logged.replaced})."
+
+
+def keep_logged(ctx: Context, ref: str, period_key: str) -> str:
+    """The owner keeps the value they logged: nothing changes."""
+    kpi = find_kpi(ctx, ref)
+    current = repo.get_measurement(ctx.session, kpi.id or 0, period_key)
+    shown = format_value(current.value, kpi.unit) if current else "no value"
+    return f"Kept {shown} for {kpi.key} {period_key}; the pulled number was set aside."

@@ -23,12 +23,14 @@ def registry() -> Mapping[str, Job]:
     from bot.digests import service as digests
     from bot.reminders import job as reminders
     from bot.reviews import job as reviews
+    from bot.sources import job as sources
 
     return {
         "reminders": reminders.run,
         "digests": digests.run,
         "reviews": reviews.run,
         "alerts": alerts.run,
+        "sources": sources.run,
     }
 
 
