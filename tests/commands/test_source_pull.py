@@ -3,12 +3,9 @@ and from a local HTTP server the test starts (JSON and CSV)."""
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import Engine, text
@@ -17,6 +14,7 @@ from commands.source_pull import PullError, period_params, pull
 from core.cadence import parse_period
 from core.kinds import Cadence
 from core.sources import CsvSource, HttpSource, SqlSource, parse_cell
+from tests.commands.source_site import Site
 
 W48 = parse_period(Cadence.WEEKLY, "2026-W48")  # 23-29 Nov 2026
 
@@ -127,47 +125,6 @@ def test_a_missing_or_bad_database_url_is_explained(tmp_path) -> None:
 
 
 # --- HTTP: JSON and CSV ------------------------------------------------------------------------
-
-
-class Site:
-    """A local HTTP server with canned answers: path -> (status, content type, body)."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, tuple[int, str, bytes]] = {}
-        self.seen_headers: list[dict[str, str]] = []
-        self.release = threading.Event()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                site.seen_headers.append(dict(self.headers))
-                if self.path == "/slow":
-                    site.release.wait(10)
-                status, kind, body = site.pages.get(self.path, (404, "text/plain", b"no"))
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def json(self, path: str, document: object, status: int = 200) -> None:
-        self.pages[path] = (status, "application/json", json.dumps(document).encode())
-
-    def csv(self, path: str, body: str) -> None:
-        self.pages[path] = (200, "text/csv", body.encode())
-
-    def stop(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
