@@ -31,3 +31,5 @@ REVIEW_ACTION = "review_action"
 REMINDER_SKIP_FORM = "reminder_skip"
 SOURCE_USE_PULLED = "source_use_pulled"  # a pulled number offered as a correction: use it
 SOURCE_KEEP_MINE = "source_keep_mine"  # ...or keep the value the person logged
+SOURCE_CONFIRM = "source_confirm"  # a pulled value in the reminder DM: Confirm
+SOURCE_ADD_WHY = "source_add_why"  # ...or Add why (the log form, prefilled)

@@ -254,7 +254,13 @@ def goal_modal(choices: FormChoices, *, channel: str | None = None) -> dict[str,
 
 
 def log_modal(
-    kpi_key: str, kpi_name: str, period_key: str, period_label: str, *, channel: str | None = None
+    kpi_key: str,
+    kpi_name: str,
+    period_key: str,
+    period_label: str,
+    *,
+    channel: str | None = None,
+    value: str | None = None,  # prefilled: a pulled value the owner corrects or explains
 ) -> dict[str, Any]:
     blocks = [
         {
@@ -265,7 +271,12 @@ def log_modal(
             },
         },
         text_input(
-            "value", "Value", optional=False, max_length=60, placeholder="1.2M, 15%, $1,200"
+            "value",
+            "Value",
+            initial=value or "",
+            optional=False,
+            max_length=60,
+            placeholder="1.2M, 15%, $1,200",
         ),
         text_input(
             "period",

@@ -163,7 +163,12 @@ def build_view(
     if request.modal == ids.LOG_VALUE:
         i = request.initial
         return modals.log_modal(
-            i["kpi"], i["name"], i["period"], i["period_label"], channel=channel_id
+            i["kpi"],
+            i["name"],
+            i["period"],
+            i["period_label"],
+            channel=channel_id,
+            value=i.get("value"),
         )
     if choices is None:
         choices = rt.execute(user_id, form_choices)

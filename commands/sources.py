@@ -16,16 +16,15 @@ from datetime import datetime
 from commands.configfile.source_fields import pull_after
 from commands.context import CommandError, Context
 from commands.lookup import find_kpi
+from commands.permissions import require_log
 from commands.source_pull import PullError, pull
 from commands.values import kpi_timezone, log_to, resolve_period
 from core.cadence import Period, period_for
-from core.sources import Source, parse_source, source_name
+from core.sources import PULLED, UNCONFIRMED, Source, parse_source, source_name
 from core.values import format_value
 from storage import repo
-from storage.models import Kpi
+from storage.models import Kpi, Nudge
 
-PULLED = "pulled"
-UNCONFIRMED = "pulled-unconf"
 PULLED_SOURCES = frozenset({PULLED, UNCONFIRMED})
 PULL_ACTOR = "kpibot-source"
 
@@ -158,3 +157,34 @@ def keep_logged(ctx: Context, ref: str, period_key: str) -> str:
     current = repo.get_measurement(ctx.session, kpi.id or 0, period_key)
     shown = format_value(current.value, kpi.unit) if current else "no value"
     return f"Kept {shown} for {kpi.key} {period_key}; the pulled number was set aside."
+
+
+def confirm_pulled(ctx: Context, nudge_id: int) -> tuple[str, str, str]:
+    """The owner confirms a pulled value from their reminder: it now counts as logged.
+
+    Returns (KPI key, period key, what to tell them).
+    """
+    nudge = ctx.session.get(Nudge, nudge_id)
+    kpi = ctx.session.get(Kpi, nudge.kpi_id) if nudge else None
+    if nudge is None or kpi is None:
+        raise CommandError("That reminder is no longer there; `/kpi mine` shows what is open.")
+    require_log(ctx, kpi)
+    current = repo.get_measurement(ctx.session, kpi.id or 0, nudge.period_key)
+    if current is None or current.source != UNCONFIRMED:
+        raise CommandError(
+            f"There is no pulled value of {kpi.key} for {nudge.period_key} awaiting "
+            "confirmation any more."
+        )
+    current.source = PULLED
+    ctx.session.add(current)
+    repo.audit(
+        ctx.session,
+        actor=ctx.actor,
+        action="value.confirm",
+        entity="kpi",
+        key=kpi.key,
+        now=ctx.now,
+        details={"period": nudge.period_key, "value": current.value},
+    )
+    shown = format_value(current.value, kpi.unit)
+    return kpi.key, nudge.period_key, f"Confirmed {shown} for {kpi.key} {nudge.period_key}."

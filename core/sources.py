@@ -19,6 +19,9 @@ from urllib.parse import urlparse
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 CELL = re.compile(r"^([A-Z]{1,3})([1-9][0-9]{0,6})$")
 MAX_TIMEOUT = 300
+# Measurement.source of pulled values; UNCONFIRMED until the owner of a `confirm: true` KPI
+# confirms it (it does not count as logged for reminders, and digests mark it).
+PULLED, UNCONFIRMED = "pulled", "pulled-unconf"
 DEFAULT_TIMEOUT = 30
 
 

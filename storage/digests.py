@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import and_, exists
+from sqlalchemy import select as select_columns  # sqlmodel's takes at most four
 from sqlmodel import Session, col, select
 
+from core.sources import UNCONFIRMED
 from storage.models import DigestPost, Kpi, Measurement, Nudge
 from storage.reminders import SKIPPED
 
@@ -121,6 +123,7 @@ class Value:
     period_key: str
     period_start: date
     value: float
+    unconfirmed: bool = False  # pulled, awaiting the owner's confirmation
 
 
 def values_since(
@@ -130,11 +133,11 @@ def values_since(
     found: dict[int, dict[str, Value]] = {kpi_id: {} for kpi_id in kpi_ids}
     m = Measurement
     for chunk in range(0, len(kpi_ids), _CHUNK):
-        query = select(col(m.kpi_id), col(m.period_key), col(m.period_start), col(m.value)).where(
-            col(m.kpi_id).in_(kpi_ids[chunk : chunk + _CHUNK]), col(m.period_start) >= since
-        )
-        for kpi_id, key, start, value in session.execute(query):
-            found[kpi_id][key] = Value(key, start, value)
+        query = select_columns(
+            col(m.kpi_id), col(m.period_key), col(m.period_start), col(m.value), col(m.source)
+        ).where(col(m.kpi_id).in_(kpi_ids[chunk : chunk + _CHUNK]), col(m.period_start) >= since)
+        for kpi_id, key, start, value, source in session.execute(query):
+            found[kpi_id][key] = Value(key, start, value, source == UNCONFIRMED)
     return found
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as select_rows  # typed rows, unlike sqlalchemy's select
 
 from core.kinds import Cadence
+from core.sources import UNCONFIRMED
 from storage import outbox
 from storage.models import Delivery, Kpi, Measurement, Nudge, NudgeMessage, UTCDateTime
 
@@ -176,6 +177,7 @@ def logged_periods(session: Session, pairs: Iterable[tuple[int, str]]) -> set[tu
         query = select_rows(Measurement.kpi_id, Measurement.period_key).where(
             col(Measurement.kpi_id).in_(kpi_ids[chunk : chunk + CHUNK]),
             col(Measurement.period_key).in_(keys),
+            Measurement.source != UNCONFIRMED,  # the owner still has to confirm it
         )
         found.update((k, p) for k, p in session.exec(query))
     return found & wanted
@@ -230,13 +232,17 @@ def kpis_with_ids(session: Session, ids: Iterable[int]) -> list[Kpi]:
     return list(session.exec(select_rows(Kpi).where(col(Kpi.id).in_(wanted))))
 
 
-def logged_values(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], float]:
-    """The value of each (KPI, period) pair that has one."""
+def logged_values(
+    session: Session, pairs: set[tuple[int, str]], *, unconfirmed: bool = False
+) -> dict[tuple[int, str], float]:
+    """The value of each (KPI, period) pair that has one; with ``unconfirmed``, instead the
+    pulled values that await their owner's confirmation (which are not answers yet)."""
     if not pairs:
         return {}
     query = select_rows(Measurement.kpi_id, Measurement.period_key, Measurement.value).where(
         col(Measurement.kpi_id).in_({k for k, _ in pairs}),
         col(Measurement.period_key).in_({p for _, p in pairs}),
+        (Measurement.source == UNCONFIRMED) if unconfirmed else (Measurement.source != UNCONFIRMED),
     )
     return {(k, p): v for k, p, v in session.exec(query) if (k, p) in pairs}
 

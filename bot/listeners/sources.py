@@ -9,9 +9,12 @@ from slack_bolt import Ack, App, Respond
 
 from bot import blocks, ids
 from bot.events import ValueStored
+from bot.replies import open_modal
+from bot.respond import reply
 from bot.runtime import Failure, Runtime
-from commands.results import Notice
-from commands.sources import keep_logged, use_pulled
+from commands.reminders import messages as reminder_messages
+from commands.results import Notice, OpenModal
+from commands.sources import confirm_pulled, keep_logged, use_pulled
 
 
 def _choice(body: dict[str, Any]) -> dict[str, Any]:
@@ -23,6 +26,8 @@ def _choice(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def register(app: App, rt: Runtime) -> None:
+    register_confirm(app, rt)
+
     @app.action(ids.SOURCE_USE_PULLED)
     def use(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -52,3 +57,35 @@ def _answer(respond: Respond, outcome: str | Failure) -> None:
         return
     message = blocks.notice(Notice(outcome, tone="ok"))
     respond(text=message.text, blocks=message.blocks, replace_original=True)
+
+
+def register_confirm(app: App, rt: Runtime) -> None:
+    """The reminder DM's Confirm and Add why on a pulled value (Correct is its Log value)."""
+
+    @app.action(ids.SOURCE_CONFIRM)
+    def confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        nudge_id = int(body["actions"][0].get("value") or 0)
+        outcome = rt.execute(body["user"]["id"], lambda ctx: confirm_pulled(ctx, nudge_id))
+        if isinstance(outcome, Failure):
+            reply(respond, blocks.error(outcome.message, outcome.hint))
+            return
+        kpi, period, _ = outcome
+        rt.events.publish(ValueStored(kpi, period, source="slack"))  # the DM shows it logged
+
+    @app.action(ids.SOURCE_ADD_WHY)
+    def add_why(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id, nudge_id = body["user"]["id"], int(body["actions"][0].get("value") or 0)
+        outcome = rt.execute(user_id, lambda ctx: reminder_messages.open_log(ctx, nudge_id))
+        if isinstance(outcome, OpenModal):
+            open_modal(
+                rt,
+                outcome,
+                user_id=user_id,
+                trigger_id=body.get("trigger_id"),
+                channel_id=(body.get("channel") or {}).get("id"),
+                respond=respond,
+            )
+        else:
+            reply(respond, blocks.error(outcome.message, outcome.hint))

@@ -154,6 +154,8 @@ def _item(item: NudgeItem, *, buttons: bool) -> list[Block]:
         out.append(context(f":fast_forward: Skipped: {esc(item.skip_reason or '')}"))
     elif item.state == "closed":
         out.append(context("_This KPI was retired: no value needed._"))
+    elif item.filled is not None:
+        out.extend(_filled(item, buttons=buttons))
     elif buttons:
         value = str(item.nudge_id)
         out.append(
@@ -166,6 +168,28 @@ def _item(item: NudgeItem, *, buttons: bool) -> list[Block]:
             }
         )
     return out
+
+
+def _filled(item: NudgeItem, *, buttons: bool) -> list[Block]:
+    """A pulled value awaiting the owner: Confirm it, Correct it, or Add why (a note)."""
+    line = (
+        f":inbox_tray: Filled in *{esc(item.filled or '')}* from *{esc(item.filled_from or '')}* "
+        f"for {esc(item.period_label)}"
+    )
+    if not buttons:
+        return [context(line)]
+    value = str(item.nudge_id)
+    return [
+        context(line),
+        {
+            "type": "actions",
+            "elements": [
+                button("Confirm", ids.SOURCE_CONFIRM, value, style="primary"),
+                button("Correct", ids.REMINDER_LOG, value),
+                button("Add why", ids.SOURCE_ADD_WHY, value),
+            ],
+        },
+    ]
 
 
 def _fallback(message: ReminderMessage) -> str:

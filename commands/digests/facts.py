@@ -185,7 +185,12 @@ class DigestFacts:
             owner_name=owner.display_name if owner else None,
             period_key=report.key,
             period_label=report.label,
-            value=format_value(current.value, kpi.unit) if current else None,
+            value=(
+                format_value(current.value, kpi.unit)
+                + (" unconfirmed" if current.unconfirmed else "")
+                if current
+                else None
+            ),
             change=(
                 change(
                     current.value,

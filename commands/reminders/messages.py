@@ -69,6 +69,8 @@ class NudgeItem:
     logged: str | None = None  # the value logged for this period
     skip_reason: str | None = None
     late: bool = False
+    filled: str | None = None  # a pulled value awaiting the owner's confirmation, formatted
+    filled_from: str | None = None  # its source: sql, http or csv
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,9 @@ def messages(
     kpis = {k.id: k for k in reminders.kpis_with_ids(session, {n.kpi_id for n in nudges.values()})}
     ctx = Context(session=session, actor="kpibot", now=now, policy=policy)
     facts = {f.kpi.id: f for f in insight.gather(ctx, list(kpis.values()))}
-    logged = reminders.logged_values(session, {(n.kpi_id, n.period_key) for n in nudges.values()})
+    pairs = {(n.kpi_id, n.period_key) for n in nudges.values()}
+    logged = reminders.logged_values(session, pairs)
+    filled = reminders.logged_values(session, pairs, unconfirmed=True)
     attempts = reminders.message_attempts(session, [r.id for r in rows])
     owed = owed_by_kpi(session, list(kpis.values()), now=now, policy=policy)
     out: dict[int, ReminderMessage | None] = {}
@@ -168,6 +172,7 @@ def messages(
                     logged=format_value(value, kpi.unit) if value is not None else None,
                     skip_reason=nudge.skip_reason,
                     late=nudge.state == LATE_STATE,
+                    **_filled(kpi, filled.get((kpi.id or 0, nudge.period_key))),
                 )
             )
         if sending:
@@ -230,19 +235,24 @@ def to_refresh(
 
 
 def open_log(ctx: Context, nudge_id: int) -> OpenModal:
-    """ "Log value": the usual form, prefilled with the KPI and the period reminded about."""
+    """ "Log value": the usual form, prefilled with the KPI and the period reminded about
+    (and with a pulled value awaiting confirmation, for Correct and Add why)."""
     nudge, kpi = _nudge(ctx, nudge_id)
     require_log(ctx, kpi)
     period = parse_period(kpi.cadence, nudge.period_key)
-    return OpenModal(
-        "log_value",
-        initial={
-            "kpi": kpi.key,
-            "name": kpi.name,
-            "period": period.key,
-            "period_label": period.label,
-        },
-    )
+    initial = {"kpi": kpi.key, "name": kpi.name, "period": period.key, "period_label": period.label}
+    pulled = reminders.logged_values(ctx.session, {(kpi.id or 0, period.key)}, unconfirmed=True)
+    if pulled:
+        initial["value"] = format_value(next(iter(pulled.values())), kpi.unit)
+    return OpenModal("log_value", initial=initial)
+
+
+def _filled(kpi: Kpi, value: float | None) -> dict[str, str | None]:
+    """A pulled value awaiting confirmation, and its source's name, for the reminder item."""
+    if value is None or not kpi.source_spec:
+        return {}
+    source = next(iter(json.loads(kpi.source_spec)), None)
+    return {"filled": format_value(value, kpi.unit), "filled_from": source}
 
 
 @dataclass(frozen=True)
