@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeAlias
 
-from commands import alignment, goals, kpis, people, scorecard, v2mom, values
+from commands import alignment, api_tokens_slack, goals, kpis, people, scorecard, v2mom, values
 from commands.alerts import settings as alert_settings
 from commands.context import Context
 from commands.digests import commands as digest_commands
@@ -23,6 +23,12 @@ from commands.parsing import kpis as kpi_parsing
 from commands.parsing import people as people_parsing
 from commands.parsing import teams as team_parsing
 from commands.parsing.alerts import AlertsChannel, AlertsList, AlertsSet, ScorecardRequest
+from commands.parsing.api_tokens import (
+    TokensCreate,
+    TokensList,
+    TokensRevoke,
+    parse_tokens,
+)
 from commands.parsing.goals import GoalAdd, GoalCommand, GoalList, GoalShow
 from commands.parsing.kpis import KpiCommand
 from commands.parsing.people import Away, Back
@@ -73,6 +79,9 @@ Command: TypeAlias = (
     | AlertsSet
     | AlertsChannel
     | ScorecardRequest
+    | TokensList
+    | TokensCreate
+    | TokensRevoke
 )
 Parser: TypeAlias = Callable[[Scanner, date], Command]
 # A handler gets the command its entry's parser made (typed per entry in the lambdas below).
@@ -322,6 +331,15 @@ ENTRIES: tuple[Subcommand, ...] = (
             ctx, command.team, channel, periods=command.periods, wide=command.wide
         ),
         (ScorecardRequest,),
+    ),
+    Subcommand(
+        ("tokens",),
+        "`/kpi tokens [list | create NAME [team:KEY]... [kpi:KEY]... [read-only] | revoke NAME]` "
+        "manages API tokens for /api/v1 (admins); a new token is shown once, only to you.",
+        ("/kpi tokens create crm-sync team:sales", "/kpi tokens revoke crm-sync"),
+        parse_tokens,
+        lambda ctx, command, channel: api_tokens_slack.tokens(ctx, command),
+        (TokensList, TokensCreate, TokensRevoke),
     ),
 )
 
