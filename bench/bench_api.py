@@ -5,6 +5,9 @@ loopback); the load comes from another process with 50 concurrent keep-alive cli
 sending values for the current period of random KPIs (numbers and "$120k"-style text; a KPI
 drawn twice gets an edit, kept in history).
 
+Then the time to pull --sources SQL sources from a PostgreSQL table through the sources job
+(bench/bench_sources.py; the warehouse is on --database-url, or on 127.0.0.1:5432).
+
 Three runs: `single` (one client, one request at a time: the cost of a request), `closed` (each client sends its next request as soon as the last is answered: the
 server is saturated, so latency is queueing, concurrency / throughput) and `paced` (each
 client sends one request every --interval seconds, a busy but realistic integration load).
@@ -260,6 +263,8 @@ def main() -> None:
         "--interval", type=float, default=1.0, help="paced run: seconds between a client's requests"
     )
     parser.add_argument("--database-url", default=None, help="a PostgreSQL server to use")
+    parser.add_argument("--sources", type=int, default=1000, help="SQL sources pulled by the job")
+    parser.add_argument("--no-sources", action="store_true", help="skip the pull timing")
     args = parser.parse_args()
 
     with database(args.database_url) as url:
@@ -304,6 +309,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
             slack.stop()
+    if not args.no_sources:
+        from bench_sources import POSTGRES, bench_pulls  # it reuses database() from here
+
+        print(bench_pulls(args.database_url or POSTGRES, args.sources, 8, args.database_url))
 
 
 if __name__ == "__main__":

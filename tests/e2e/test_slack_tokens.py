@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -17,7 +18,7 @@ from storage.db import session_scope
 from .conftest import ADMIN, ALICE, NOW, SALES, Harness
 
 
-def _tokens(harness: Harness) -> list[dict]:
+def _tokens(harness: Harness) -> list[dict[str, Any]]:
     with harness.engine.connect() as connection:
         rows = connection.execute(text("SELECT name, token_hash, teams, read_only FROM api_token"))
         return [dict(r._mapping) for r in rows]

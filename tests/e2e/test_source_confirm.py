@@ -5,6 +5,7 @@ value unconfirmed; without it, a pulled value counts as logged and no reminder g
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -41,7 +42,7 @@ def pulled_week_48(harness: Harness, table: str, *, confirm: bool) -> None:
     harness.clock[0] = MONDAY_10_NY + timedelta(minutes=5)
 
 
-def buttons(message) -> dict[str, dict]:
+def buttons(message) -> dict[str, dict[str, Any]]:
     return {
         e["text"]["text"]: e
         for b in message.blocks
@@ -100,6 +101,7 @@ def test_the_digest_marks_an_unconfirmed_value(harness: Harness, deals: str) -> 
     pulled_week_48(harness, deals, confirm=True)
     with session_scope(harness.engine) as session:
         team = repo.get_team(session, "sales")
+        assert team is not None
         digest = team_digest(session, harness.runtime.policy, team, MONDAY_10_NY)
         assert "$1.2M unconfirmed" in str(digest)
 
@@ -113,5 +115,6 @@ def test_without_confirm_a_pulled_value_counts_as_logged(
     assert report.planned is not None and report.planned.answered == 1
     with session_scope(harness.engine) as session:
         team = repo.get_team(session, "sales")
+        assert team is not None
         digest = str(team_digest(session, harness.runtime.policy, team, MONDAY_10_NY))
         assert "$1.2M" in digest and "unconfirmed" not in digest

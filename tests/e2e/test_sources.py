@@ -104,9 +104,9 @@ def test_a_failing_source_retries_then_tells_the_owner_once(
 def log_as_alice(harness: Harness, kpi: str, amount: str, period: str) -> None:
     with session_scope(harness.engine) as session:
         ctx = Context(session=session, actor=ALICE, now=NOW, policy=harness.runtime.policy)
-        log_to(
-            ctx, repo.get_kpi(session, kpi), amount, period_text=period, note=None, source="slack"
-        )
+        row = repo.get_kpi(session, kpi)
+        assert row is not None
+        log_to(ctx, row, amount, period_text=period, note=None, source="slack")
 
 
 @pytest.mark.parametrize("choice", ["Use $1.3M", "Keep mine"])
@@ -124,7 +124,7 @@ def test_a_persons_value_is_never_overwritten_the_pull_is_offered(
     assert "*sql* says $1.3M for week 47 (16-22 Nov 2026) of *pipeline*; you logged $1.2M" in (
         dms[0].text
     )
-    buttons = [e for b in dms[0].blocks if b["type"] == "actions" for e in b["elements"]]
+    buttons = [e for b in dms[0].blocks or [] if b["type"] == "actions" for e in b["elements"]]
     assert [b["text"]["text"] for b in buttons] == ["Use $1.3M", "Keep mine"]
     chosen = next(b for b in buttons if b["text"]["text"] == choice)
     harness.driver.block_action(ALICE, chosen["action_id"], chosen["value"], message=dms[0])
