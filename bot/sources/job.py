@@ -59,7 +59,7 @@ class PullConfig:
     workers: int = 8
     tries: int = 4
     lease: timedelta = timedelta(minutes=10)  # longer than any source's timeout (300 s max)
-    batch: int = 100
+    batch: int = 16  # claimed at a time: small, so a claim's lease outlives its pulls
 
 
 @dataclass
