@@ -310,7 +310,9 @@ def main() -> None:
             server.wait(timeout=30)
             slack.stop()
     if not args.no_sources:
-        from bench_sources import POSTGRES, bench_pulls  # it reuses database() from here
+        if __package__ in (None, ""):
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from bench.bench_sources import POSTGRES, bench_pulls  # it reuses database() from here
 
         print(bench_pulls(args.database_url or POSTGRES, args.sources, 8, args.database_url))
 

@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from bench_api import database  # run as bench/bench_sources.py: its folder is on the path
 from slack_sdk import WebClient
 from sqlalchemy import func, insert, select, text
 
@@ -27,6 +28,10 @@ from core.kinds import Cadence
 from localslack import LocalSlackServer, Workspace
 from storage.db import make_engine, migrate
 from storage.models import Kpi, Measurement
+
+if __package__ in (None, ""):  # run as a script: the throwaway databases are bench.bench_api's
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.bench_api import database
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 QUERY = (
