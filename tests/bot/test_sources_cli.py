@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -16,7 +17,7 @@ from ..conftest import NOW
 
 
 @pytest.fixture
-def db(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+def db(database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A KPI whose source is a deals table in the same database (SQLite or PostgreSQL)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WAREHOUSE_URL", database_url)
@@ -38,8 +39,10 @@ kpis:
         )
     with session_scope(engine) as session:
         apply_config(session, parse_config(config, "company.yml"), actor="test", now=NOW)
+    yield database_url
+    with engine.begin() as connection:  # the PostgreSQL test database is shared
+        connection.execute(text(f"DROP TABLE {table}"))
     engine.dispose()
-    return database_url
 
 
 def _measurements(url: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -18,7 +19,7 @@ from .conftest import NOW, Harness
 
 
 @pytest.fixture
-def deals(harness: Harness) -> str:
+def deals(harness: Harness) -> Iterator[str]:
     """A deals table in the test database (SQLite or PostgreSQL): 1.3M closed in week 47."""
     table = f"deals_{uuid.uuid4().hex[:8]}"
     with harness.engine.begin() as connection:
@@ -31,7 +32,9 @@ def deals(harness: Harness) -> str:
                 {"a": 5, "d": date(2026, 11, 23)},  # week 48: not counted
             ],
         )
-    return table
+    yield table
+    with harness.engine.begin() as connection:  # the PostgreSQL test database is shared
+        connection.execute(text(f"DROP TABLE {table}"))
 
 
 def configure(harness: Harness, kpis: str) -> None:
