@@ -28,18 +28,14 @@ import random
 import socket
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, insert, make_url, text
+from sqlalchemy import Engine, insert
 
 from commands.api_tokens import create_token
 from commands.context import Context, Policy
@@ -48,6 +44,10 @@ from core.kinds import Cadence
 from localslack import LocalSlackServer, Workspace
 from storage.db import make_engine, migrate, session_scope
 from storage.models import Kpi, Measurement, Team
+
+if __package__ in (None, ""):  # run as a script: the throwaway databases are bench.throwaway
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.throwaway import database
 
 CLIENTS = 50
 HISTORY_WEEKS = 12
@@ -99,28 +99,6 @@ def issue_token(engine: Engine) -> str:
     with session_scope(engine) as session:
         ctx = Context(session=session, actor="bench", now=datetime.now(UTC), policy=Policy())
         return create_token(ctx, "bench", teams=[], kpis=[], read_only=False).token
-
-
-@contextmanager
-def database(server_url: str | None) -> Iterator[str]:
-    """A fresh database: a SQLite file, or a throwaway database on the PostgreSQL server."""
-    if server_url is None:
-        with tempfile.TemporaryDirectory(prefix="kpibot-bench-api-") as tmp:
-            yield f"sqlite:///{tmp}/bench.sqlite3"
-        return
-    admin_url = make_url(server_url)
-    name = f"kpibot_bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(
-        admin_url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def free_port() -> int:
@@ -310,9 +288,7 @@ def main() -> None:
             server.wait(timeout=30)
             slack.stop()
     if not args.no_sources:
-        if __package__ in (None, ""):
-            sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from bench.bench_sources import POSTGRES, bench_pulls  # it reuses database() from here
+        from bench.bench_sources import POSTGRES, bench_pulls
 
         print(bench_pulls(args.database_url or POSTGRES, args.sources, 8, args.database_url))
 

@@ -29,9 +29,9 @@ from localslack import LocalSlackServer, Workspace
 from storage.db import make_engine, migrate
 from storage.models import Kpi, Measurement
 
-if __package__ in (None, ""):  # run as a script: the throwaway databases are bench.bench_api's
+if __package__ in (None, ""):  # run as a script: the throwaway databases are bench.throwaway
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.bench_api import database
+from bench.throwaway import database
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 QUERY = (
