@@ -243,7 +243,8 @@ def open_log(ctx: Context, nudge_id: int) -> OpenModal:
     initial = {"kpi": kpi.key, "name": kpi.name, "period": period.key, "period_label": period.label}
     pulled = reminders.logged_values(ctx.session, {(kpi.id or 0, period.key)}, unconfirmed=True)
     if pulled:
-        initial["value"] = format_value(next(iter(pulled.values())), kpi.unit)
+        # every digit, not "$1.2M": Add why must not round the pulled number it explains
+        initial["value"] = format(next(iter(pulled.values())), ",.15g")
     return OpenModal("log_value", initial=initial)
 
 

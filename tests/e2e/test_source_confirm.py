@@ -85,7 +85,7 @@ def test_correct_opens_the_log_form_prefilled_and_logs_the_owners_number(
     harness.driver.block_action(ALICE, correct["action_id"], correct["value"], message=dm)
     modal = harness.wait(lambda: harness.workspace.views_for(ALICE))[-1]
     prefilled = next(b for b in modal.definition["blocks"] if b.get("block_id") == "value")
-    assert prefilled["element"]["initial_value"] == "$1.2M"
+    assert prefilled["element"]["initial_value"] == "1,200,005"  # every digit: nothing rounded
     harness.driver.view_submission(
         ALICE, modal.id, {"value": {"value": "1.25M"}, "period": {"period": W48}}
     )
@@ -118,3 +118,31 @@ def test_without_confirm_a_pulled_value_counts_as_logged(
         assert team is not None
         digest = str(team_digest(session, harness.runtime.policy, team, MONDAY_10_NY))
         assert "$1.2M" in digest and "unconfirmed" not in digest
+
+
+def test_add_why_keeps_the_number_and_adds_the_owners_note(
+    harness: Harness, deals: str, reminders: ReminderJob
+) -> None:
+    pulled_week_48(harness, deals, confirm=True)
+    reminders.run(MONDAY_10_NY)
+    dm = reminder_dms(harness.workspace, ALICE)[0]
+    why = buttons(dm)["Add why"]
+    harness.driver.block_action(ALICE, why["action_id"], why["value"], message=dm)
+    modal = harness.wait(lambda: harness.workspace.views_for(ALICE))[-1]
+    prefilled = next(b for b in modal.definition["blocks"] if b.get("block_id") == "value")
+    assert prefilled["element"]["initial_value"] == "1,200,005"  # every digit: nothing rounded
+    harness.driver.view_submission(
+        ALICE,
+        modal.id,
+        {
+            "value": {"value": "1,200,005"},
+            "period": {"period": W48},
+            "note": {"note": "Two deals slipped into December"},
+        },
+    )
+    harness.wait(
+        lambda: [m for m in reminder_dms(harness.workspace, ALICE) if "Logged" in text_of(m)]
+    )
+    explained = value(harness, "pipeline", W48)
+    assert explained is not None and explained.value == 1200005
+    assert explained.note == "Two deals slipped into December" and explained.source == "slack"
