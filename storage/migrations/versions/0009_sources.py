@@ -1,7 +1,7 @@
 """sources: where a KPI's value is pulled from, whether the owner confirms it, and when
 
-Revision ID: 0009_sources
-Revises: 0006 (other branches add 0007 and 0008 in parallel: re-chained at merge)
+Revision ID: 0009
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_sources"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
