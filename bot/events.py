@@ -54,11 +54,18 @@ class EventBus:
         (self._later if later else self._now).append(handler)
 
     def publish(self, event: ValueStored) -> None:
+        self.publish_all([event])
+
+    def publish_all(self, events: Sequence[ValueStored]) -> None:
+        """Values stored together (an API batch) reach each subscriber as one batch, so a
+        thousand rows cost each subscriber one pass, not a thousand."""
+        if not events:
+            return
         for handler in self._now:
-            _call(handler, [event])
+            _call(handler, list(events))
         if self._later:
             with self._wake:
-                self._pending.append(event)
+                self._pending.extend(events)
                 self._wake.notify()
 
     def drain(self) -> int:

@@ -79,8 +79,10 @@ def deliver(
     elif isinstance(outcome, DigestReady):
         service_of(rt).handle(outcome, respond=respond)  # drawn and posted off the listener pool
     else:
-        reply(respond, render(outcome))
+        # Announce first: the subscribers that answer at once (the reminder DM) are quick, and
+        # whoever sees the reply can count on the value's followers having been told.
         announce(rt, outcome)
+        reply(respond, render(outcome))
 
 
 def announce(rt: Runtime, outcome: object) -> None:

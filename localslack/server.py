@@ -60,7 +60,9 @@ class ServerThread:
             access_log=False,
             lifespan="off",
             ws="none",
-            timeout_graceful_shutdown=2,
+            # In-flight requests (and their background tasks: an API batch telling its
+            # subscribers) finish before the server goes, so no work outlives its database.
+            timeout_graceful_shutdown=30,
         )
         server = uvicorn.Server(config)
         self._server = server
@@ -83,7 +85,7 @@ class ServerThread:
     def _before_start(self) -> None:
         """Hook for subclasses: runs once the port is known, before serving."""
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 40.0) -> None:
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -14,8 +14,9 @@ def api_routes(rt: Runtime) -> list[Route]:
     def after_logged(logged: list[ValueLogged]) -> None:
         # A value sent by a system answers the owner's reminder (and refreshes digests) just
         # as a typed one does: the same event, from the API.
-        for outcome in logged:
-            rt.events.publish(ValueStored(outcome.kpi_key, outcome.period_key, source="api"))
+        rt.events.publish_all(
+            [ValueStored(outcome.kpi_key, outcome.period_key, source="api") for outcome in logged]
+        )
 
     api = Api(
         rt.engine,

@@ -108,3 +108,4 @@ def start(
         driver.close()
         server.stop()
         app.listener_runner.listener_executor.shutdown(wait=True)
+        runtime.close()  # background work (alerts, digest refreshes) ends before the data goes

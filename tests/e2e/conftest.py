@@ -149,3 +149,4 @@ def harness(
         driver.close()
         server.stop()
         app.listener_runner.listener_executor.shutdown(wait=True)
+        runtime.close()  # background work (alerts, digest refreshes) ends before the data goes

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel
 
+from bot.alerts.job import wait_for_sends
 from bot.http import MAX_BODY
 from bot.listeners import reviews as review_listeners
 from bot.reminders.job import ReminderJob
@@ -121,6 +122,7 @@ def test_a_button_pressed_again_after_the_reminder_was_answered_changes_nothing(
     harness.wait(
         lambda: [m for m in reminder_dms(harness.workspace, ALICE) if "Logged" in text_of(m)]
     )
+    wait_for_sends(harness.runtime)  # the value's alerts are written before we count rows
     before, states = row_counts(harness.engine), [n.state for n in nudges(harness.engine)]
     seen = len(harness.workspace.ephemerals_for(ALICE))
 
