@@ -72,6 +72,8 @@ def owed_by_kpi(
     for kpi in kpis:
         if kpi.id is None:
             continue
+        if kpi.formula:  # worked out from its inputs: nobody owes it a value, they owe those
+            continue
         team = rules.settings(kpi)
         candidates[kpi.id] = due.finished_periods(
             kpi.cadence, team.tz, kpi.created_at, now, days=team.days
@@ -84,6 +86,9 @@ def owed_by_kpi(
     out: dict[int, list[Owed]] = {}
     for kpi in kpis:
         if kpi.id is None:
+            continue
+        if kpi.id not in candidates:
+            out[kpi.id] = []
             continue
         team = rules.settings(kpi)
         work, away = rules.who(kpi, now)

@@ -212,7 +212,7 @@ class DigestFacts:
             projection=ahead.line if ahead.projection and ahead.projection.projected else None,
         )
         missing = None
-        if current is None:
+        if current is None and not kpi.formula:  # a formula's inputs are what is missing
             missing = self._missing(kpi, report, tz, moment, owner, people, skipped)
         series = self._series(
             kpi, periods[1:], shown, start, deadline, row.status, moment, precision

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import Session
@@ -133,3 +135,27 @@ def test_the_review_reply_shows_the_projection(h: Harness, slack_server: LocalSl
         assert "projected $2.28M by 30 Jun 2027 — misses $4M by 43 %" in text_of(pipeline)
     finally:
         review_jobs.wait_for_kicks()
+
+
+def test_nobody_owes_a_formula_kpi_a_value(h: Harness) -> None:
+    """Its inputs are owed, not the formula: Home lists no due line for it and the digest
+    names nobody missing it (its value appears once the inputs are in)."""
+    monday = datetime(2026, 11, 30, 14, 5, tzinfo=UTC)
+    h.clock[0] = monday
+    h.driver.app_home_opened(ALICE)
+    home = h.wait(lambda: h.workspace.home_for(ALICE))
+    lines = [text_of_block(b) for b in home.definition["blocks"]]
+    assert not [line for line in lines if "Close rate" in line and " due" in line], lines
+    assert any("Deals won" in line for line in lines)  # the inputs are owed
+    h.runtime.settings = h.runtime.settings.model_copy(update={"render_workers": 0})
+    try:
+        h.runtime.digests.run(monday)
+        (digest,) = [m for m in h.workspace.messages_in(SALES) if "digest" in (m.text or "")]
+        missing = text_of(digest).split("Missing values", 1)[-1]
+        assert "• Deals won" in missing and "• Close rate" not in missing
+    finally:
+        h.runtime.close()
+
+
+def text_of_block(block: dict[str, Any]) -> str:
+    return json.dumps(block, ensure_ascii=False)
